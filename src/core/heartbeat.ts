@@ -1,0 +1,160 @@
+import type { RawMessage } from './codec';
+
+/** Resolved heartbeat settings. */
+export interface HeartbeatSettings {
+  readonly mode: 'client' | 'server';
+  readonly interval: number;
+  readonly timeout: number;
+  readonly grace: number;
+  readonly anyMessageIsAlive: boolean;
+  readonly deliverPongs: boolean;
+  readonly isPong: (data: RawMessage) => boolean;
+  readonly isPing: (data: RawMessage) => boolean;
+}
+
+/** What the watchdog needs from the client. */
+export interface HeartbeatHooks {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  sendPing(): void;
+  sendReply(ping: RawMessage): void;
+  /** The connection is dead: nothing received for `silentFor` ms. */
+  dead(silentFor: number): void;
+  rtt(ms: number): void;
+}
+
+/** A timer that fires this much later than asked was delayed by sleep, freeze or throttling. */
+export const LATE_FIRE_MS = 1000;
+
+const typed = (data: RawMessage, type: string): boolean => {
+  if (typeof data !== 'string') return false;
+  if (data === type) return true;
+  if (data.length > 512 || data.charCodeAt(0) !== 123 /* { */ || !data.includes(type)) return false;
+  try {
+    return (JSON.parse(data) as { type?: unknown } | null)?.type === type;
+  } catch {
+    return false;
+  }
+};
+
+/** Default pong matcher: the text `pong`, or a JSON object with `"type": "pong"`. */
+export const isPong = (data: RawMessage): boolean => typed(data, 'pong');
+/** Default server-ping matcher: the text `ping`, or a JSON object with `"type": "ping"`. */
+export const isPing = (data: RawMessage): boolean => typed(data, 'ping');
+
+/**
+ * The liveness watchdog. Decides from elapsed monotonic time since the last received frame,
+ * never from counting ticks, so a throttled or frozen timer cannot cause a false verdict:
+ * - one timer at a time, due when the connection has been idle for `interval` (client mode:
+ *   then it pings and waits `timeout` for the pong) or silent for `timeout` (server mode);
+ * - a timer that fires more than {@link LATE_FIRE_MS} late does not kill the connection from a
+ *   stale deadline: it sends a fresh probe (client mode) and allows `grace` ms; only a probe that
+ *   also goes unanswered is fatal;
+ * - when a frame arrives and the pending timer was armed from a timer callback, it is re-armed
+ *   from the network task, which keeps Chrome's timer chain short (intensive throttling only
+ *   applies to chains of 5+ nested timers).
+ * @returns start/stop, `inbound` (true when the frame is heartbeat traffic to swallow), `probe`.
+ */
+export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
+  let timer: unknown;
+  let due = 0;
+  let chained = false;
+  let running = false;
+  let lastAlive = 0;
+  let pingAt: number | null = null;
+  let probing = false;
+  let probeAt = 0;
+
+  const arm = (ms: number, fromTimer: boolean) => {
+    h.clearTimeout(timer);
+    due = h.now() + ms;
+    chained = fromTimer;
+    timer = h.setTimeout(check, ms);
+  };
+
+  const ping = (t: number) => {
+    pingAt = t;
+    h.sendPing();
+  };
+
+  const alive = (t: number) => {
+    lastAlive = t;
+    probing = false;
+  };
+
+  function check(): void {
+    if (!running) return;
+    const t = h.now();
+    const late = t - due > LATE_FIRE_MS;
+    if (s.mode === 'server') {
+      const silent = t - lastAlive;
+      if (silent < s.timeout) arm(s.timeout - silent, true);
+      else if (late && !probing) {
+        probing = true;
+        probeAt = t;
+        arm(s.grace, true);
+      } else if (!probing || t - probeAt >= s.grace) h.dead(silent);
+      else arm(s.grace - (t - probeAt), true);
+      return;
+    }
+    if (pingAt === null || lastAlive >= pingAt) {
+      const idle = t - lastAlive;
+      if (idle >= s.interval) {
+        ping(t);
+        arm(s.timeout, true);
+      } else arm(s.interval - idle, true);
+      return;
+    }
+    const waited = t - pingAt;
+    if (late && !probing) {
+      probing = true;
+      ping(t);
+      arm(s.grace, true);
+    } else if (waited >= (probing ? s.grace : s.timeout)) h.dead(t - lastAlive);
+    else arm((probing ? s.grace : s.timeout) - waited, true);
+  }
+
+  return {
+    start(): void {
+      running = true;
+      pingAt = null;
+      alive(h.now());
+      arm(s.mode === 'client' ? s.interval : s.timeout, false);
+    },
+    stop(): void {
+      running = false;
+      h.clearTimeout(timer);
+      timer = undefined;
+    },
+    /** Feed every received frame. Returns true when it is a pong/ping to keep from the app. */
+    inbound(data: RawMessage): boolean {
+      if (!running) return false;
+      const t = h.now();
+      let beat = false;
+      if (s.mode === 'client' ? s.isPong(data) : s.isPing(data)) {
+        beat = true;
+        if (s.mode === 'server') h.sendReply(data);
+        else if (pingAt !== null) {
+          h.rtt(t - pingAt);
+          pingAt = null;
+        }
+        alive(t);
+      } else if (s.anyMessageIsAlive) alive(t);
+      if (chained) arm(Math.max(0, due - t), false);
+      return beat && !s.deliverPongs;
+    },
+    /** Check liveness now (page became visible, resumed, came online): ping and allow `grace`. */
+    probe(): void {
+      if (!running) return;
+      const t = h.now();
+      probing = true;
+      probeAt = t;
+      if (s.mode === 'client') ping(t);
+      arm(s.grace, false);
+    },
+  };
+}
+
+/** The watchdog's public shape. */
+export type Heartbeat = ReturnType<typeof createHeartbeat>;

@@ -1,0 +1,27 @@
+import { onTestFinished } from 'vitest';
+import { startFaultServer, type FaultServer, type FaultServerOptions } from './fault-server.mjs';
+
+export type { FaultServer, FaultServerOptions, LogEntry, LogKind, ConnectionInfo } from './fault-server.mjs';
+
+/** Anything with Vitest's `onTestFinished` (the test context has one; use it in concurrent tests). */
+export interface TestFinishedRegistrar {
+  onTestFinished: (fn: () => unknown, timeout?: number) => void;
+}
+
+/**
+ * Starts a fault server for the current test and registers its teardown with
+ * `onTestFinished` before anything is awaited, so the server is always closed — also when the
+ * test fails or times out. Pass the test context as `ctx` in `test.concurrent` tests.
+ */
+export async function useFaultServer(
+  options?: FaultServerOptions,
+  ctx?: TestFinishedRegistrar,
+): Promise<FaultServer> {
+  const started = startFaultServer(options);
+  const register = ctx ? ctx.onTestFinished.bind(ctx) : onTestFinished;
+  register(async () => {
+    const server = await started.catch(() => undefined);
+    await server?.close();
+  });
+  return started;
+}

@@ -1,0 +1,83 @@
+import type { BuildEnvironmentOptions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+/**
+ * One config, two library builds and three test projects.
+ *
+ * - `vite build` (default mode): the npm package. ESM, one file per entry, every dependency
+ *   external (mitt, and the optional React/Vue peers), not minified so consumers' bundlers
+ *   can tree-shake and read it.
+ * - `vite build --mode browser`: the self-contained file for `<script type=module>` with no
+ *   bundler: mitt inlined, minified, no bare imports. Written to `dist/browser/`.
+ *
+ * Test projects (`vitest run` runs all three; `--project NAME` picks one):
+ * - unit: happy-dom + fake timers, pure policy and the orchestrator against a scripted socket.
+ * - integration: Node, the real fault server (`ws`) on port 0, undici's spec-like WebSocket.
+ * - browser: Node drives Debian's Chromium through playwright-core against the built files.
+ */
+const external = [/^mitt$/, /^react($|\/)/, /^react-dom($|\/)/, /^vue($|\/)/, /^resilient-ws($|\/)/];
+
+const browserBuild: BuildEnvironmentOptions = {
+  outDir: 'dist/browser',
+  emptyOutDir: true,
+  minify: true,
+  target: 'es2022',
+  lib: {
+    entry: { 'resilient-ws': 'src/index.ts' },
+    formats: ['es'],
+    fileName: (_format, name) => `${name}.min.js`,
+  },
+  // Library mode keeps whitespace in ES output by default; this file is for direct use, so
+  // minify it fully.
+  rolldownOptions: { output: { minify: true } },
+};
+
+const packageBuild: BuildEnvironmentOptions = {
+  outDir: 'dist',
+  emptyOutDir: true,
+  minify: false,
+  target: 'es2022',
+  lib: {
+    entry: { index: 'src/index.ts' },
+    formats: ['es'],
+    fileName: (_format, name) => `${name}.js`,
+  },
+  rolldownOptions: { external },
+};
+
+export default defineConfig(({ mode }) => ({
+  build: mode === 'browser' ? browserBuild : packageBuild,
+  test: {
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'unit',
+          environment: 'happy-dom',
+          include: ['test/unit/**/*.test.{ts,tsx}'],
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          environment: 'node',
+          include: ['test/integration/**/*.test.ts'],
+          testTimeout: 30_000,
+          hookTimeout: 30_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'browser',
+          environment: 'node',
+          include: ['test/browser/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+}));
