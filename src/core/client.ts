@@ -357,7 +357,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       return configError(fail('ConfigurationError', 'No WebSocket implementation here: pass options.WebSocket (in Node, undici’s WebSocket).'));
     }
     const masked = maskUrl(href);
-    set({ type: 'update', patch: { url: masked } } as StateEvent);
+    set({ type: 'update', patch: { url: masked } });
     let ws: WebSocketLike;
     try {
       ws = protocols.length ? new Ctor(href, protocols) : new Ctor(href);
@@ -488,6 +488,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     // A socket the browser dropped while the page sat in the back/forward cache: reconnect quietly.
     if (!how && clock.now() - restoredAt < RESTORE_WINDOW_MS && code === 1006) {
       const close = info(code, reason, wasClean, 'browser', 'suspended', 'reconnect', duringConnect, message('suspended', code));
+      set({ type: 'update', patch: { lastClose: close } });
       emit('close', close);
       return attempt();
     }

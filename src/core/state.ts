@@ -109,7 +109,7 @@ export const initialSnapshot = (online: boolean): Snapshot => ({
 /** Fields that change without a status change. */
 export type LiveFields = Pick<
   Snapshot,
-  'online' | 'rtt' | 'smoothedRtt' | 'queued' | 'queuedBytes' | 'bufferedAmount' | 'lastError' | 'lastClose' | 'attempt'
+  'online' | 'rtt' | 'smoothedRtt' | 'queued' | 'queuedBytes' | 'bufferedAmount' | 'lastError' | 'lastClose' | 'attempt' | 'url'
 >;
 
 /** Everything that can happen to the snapshot. */

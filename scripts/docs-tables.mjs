@@ -1,0 +1,122 @@
+// @ts-check
+/**
+ * Generates the README's reference tables from the single sources: option TSDoc (`@default`)
+ * from src/core/options.ts, the close-code table and messages from the code itself. Used by
+ * `npm run docs` (writes README.md from the built package) and by a unit test (checks README.md
+ * against the sources, so a stale table fails `npm test`).
+ */
+
+const INTERFACES = [
+  ['ClientOptions', ''],
+  ['RetryOptions', 'retry.'],
+  ['HeartbeatOptions', 'heartbeat.'],
+  ['OutboxOptions', 'outbox.'],
+  ['LifecycleOptions', 'lifecycle.'],
+];
+
+/**
+ * Reads every documented property of the option interfaces.
+ * @param {string} source text of src/core/options.ts
+ * @returns {{ iface: string, name: string, type: string, doc: string, default: string | undefined }[]}
+ */
+export function parseOptions(source) {
+  /** @type {{ iface: string, name: string, type: string, doc: string, default: string | undefined }[]} */
+  const out = [];
+  for (const [iface] of INTERFACES) {
+    const start = source.indexOf(`export interface ${iface}`);
+    if (start < 0) throw new Error(`interface ${iface} not found in options.ts`);
+    const body = source.slice(source.indexOf('{', start) + 1, source.indexOf('\n}', start));
+    const re = /\/\*\*([\s\S]*?)\*\/\s*\n\s*(\w+)\??:\s*([^;]+);/g;
+    for (let m; (m = re.exec(body)); ) {
+      const raw = (m[1] ?? '').replace(/\n\s*\*\s?/g, ' ').trim();
+      const def = /@default\s+(.+?)\s*$/.exec(raw);
+      out.push({
+        iface,
+        name: m[2] ?? '',
+        type: (m[3] ?? '').replace(/\s+/g, ' ').trim(),
+        doc: raw.replace(/@default[\s\S]*$/, '').trim(),
+        default: def?.[1],
+      });
+    }
+  }
+  return out;
+}
+
+const cell = (/** @type {string} */ s) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
+
+/**
+ * @param {string} optionsSource
+ * @returns {string}
+ */
+export function optionsTable(optionsSource) {
+  const rows = parseOptions(optionsSource);
+  const lines = ['| option | type | default | what it does |', '|---|---|---|---|'];
+  for (const [iface, prefix] of INTERFACES) {
+    for (const r of rows.filter((x) => x.iface === iface)) {
+      lines.push(`| \`${prefix}${r.name}\` | \`${cell(r.type)}\` | ${r.default === undefined ? '—' : `\`${cell(r.default)}\``} | ${cell(r.doc)} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/**
+ * @param {{ classifyCode: (code: number) => { category: string, action: string }, en: Record<string, string | ((c: { code: number, attempts: number }) => string)> }} api
+ * @returns {string}
+ */
+export function closeCodeTable(api) {
+  const groups = [
+    ['1000 (from the server)', 1000],
+    ['1001', 1001],
+    ['1002, 1003, 1007, 1009, 1010', 1002],
+    ['1005 (no status)', 1005],
+    ['1006 after open (no close frame)', 1006],
+    ['1008', 1008],
+    ['1011', 1011],
+    ['1012', 1012],
+    ['1013', 1013],
+    ['1014', 1014],
+    ['1015', 1015],
+    ['3000', 3000],
+    ['3003', 3003],
+    ['3008', 3008],
+    ['other 3000–3999', 3001],
+    ['4000–4999', 4000],
+    ['anything else (< 1000, 1004, 1016–2999, ≥ 5000)', 2000],
+  ];
+  /** @type {Record<string, string>} */
+  const notes = {
+    1000: 'surface the server’s reason (`lastClose.reason`)',
+    1006: '1006 **before** open is a failed attempt: category `connect-failed` (refused, unreachable, HTTP 4xx/5xx — browsers hide which)',
+    1012: 'first retry drawn uniformly from 0–`retry.restartDelay` (RFC 6455 §7.2.3) so a restart does not cause a stampede',
+    1013: 'no sooner than `retry.tryAgainLaterDelay`, plus jittered backoff',
+    3000: 'with a `refresh` hook: refresh credentials, then reconnect at once (`authCodes`)',
+    3003: 'with a `refresh` hook: refresh credentials, then reconnect at once (`authCodes`)',
+    4000: 'one line of `closePolicy` turns any code or range into `reconnect`',
+  };
+  const msg = (/** @type {string} */ key, /** @type {number} */ code) => {
+    const t = api.en[key];
+    return typeof t === 'function' ? t({ code, attempts: 0 }) : (t ?? '');
+  };
+  const lines = ['| code | category | default action | user-facing message (en) | notes |', '|---|---|---|---|---|'];
+  for (const [label, code] of groups) {
+    const r = api.classifyCode(/** @type {number} */ (code));
+    lines.push(`| ${label} | \`${r.category}\` | **${r.action}** | ${cell(msg(r.category, /** @type {number} */ (code)))} | ${notes[String(code)] ?? ''} |`);
+  }
+  lines.push(`| 1000 after our own \`close()\` | \`client\` | stop (silently) | ${msg('client', 1000)} | |`);
+  return lines.join('\n');
+}
+
+/**
+ * Replaces the text between `<!-- BEGIN name -->` and `<!-- END name -->`.
+ * @param {string} doc
+ * @param {string} name
+ * @param {string} content
+ */
+export function replaceBlock(doc, name, content) {
+  const begin = `<!-- BEGIN ${name} -->`;
+  const end = `<!-- END ${name} -->`;
+  const i = doc.indexOf(begin);
+  const j = doc.indexOf(end);
+  if (i < 0 || j < i) throw new Error(`README has no ${begin} … ${end} block`);
+  return `${doc.slice(0, i + begin.length)}\n${content}\n${doc.slice(j)}`;
+}

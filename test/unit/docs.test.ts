@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, test } from 'vitest';
+import { classifyCode, DEFAULTS, en } from '../../src/index';
+// @ts-expect-error plain ESM script without types of its own beyond JSDoc
+import { closeCodeTable, optionsTable, parseOptions, replaceBlock } from '../../scripts/docs-tables.mjs';
+
+const optionsSource = readFileSync('src/core/options.ts', 'utf8');
+const readme = readFileSync('README.md', 'utf8');
+
+/** Where each interface's defaults live in the single DEFAULTS object. */
+const SECTIONS: Record<string, Record<string, unknown>> = {
+  ClientOptions: DEFAULTS as unknown as Record<string, unknown>,
+  RetryOptions: DEFAULTS.retry as unknown as Record<string, unknown>,
+  HeartbeatOptions: DEFAULTS.heartbeat as unknown as Record<string, unknown>,
+  OutboxOptions: DEFAULTS.outbox as unknown as Record<string, unknown>,
+  LifecycleOptions: DEFAULTS.lifecycle as unknown as Record<string, unknown>,
+};
+
+/** @default texts that name a value instead of spelling it. */
+const SYMBOLIC: Record<string, unknown> = {
+  RETRY_DEFAULTS: DEFAULTS.retry,
+  HEARTBEAT_DEFAULTS: DEFAULTS.heartbeat,
+  OUTBOX_DEFAULTS: DEFAULTS.outbox,
+  LIFECYCLE_DEFAULTS: DEFAULTS.lifecycle,
+};
+
+const literal = (text: string): { ok: true; value: unknown } | { ok: false } => {
+  if (text === 'Infinity') return { ok: true, value: Infinity };
+  if (text in SYMBOLIC) return { ok: true, value: SYMBOLIC[text] };
+  try {
+    return { ok: true, value: JSON.parse(text.replace(/'/g, '"')) };
+  } catch {
+    return { ok: false };
+  }
+};
+
+describe('documentation is generated from, and checked against, the single sources', () => {
+  const rows = parseOptions(optionsSource) as { iface: string; name: string; default?: string; doc: string }[];
+
+  test('every public option has TSDoc and a @default', () => {
+    expect(rows.length).toBeGreaterThan(30);
+    for (const r of rows) {
+      expect(r.doc, `${r.iface}.${r.name} has no description`).not.toBe('');
+      if (r.iface === 'ClientOptions' && r.name === 'url') continue; // the one required option
+      expect(r.default, `${r.iface}.${r.name} has no @default`).toBeDefined();
+    }
+  });
+
+  test('every literal @default equals the DEFAULTS object', () => {
+    let checked = 0;
+    for (const r of rows) {
+      const parsed = literal(r.default!);
+      const section = SECTIONS[r.iface]!;
+      if (!parsed.ok || !(r.name in section)) continue;
+      expect(section[r.name], `${r.iface}.${r.name}: @default ${r.default}`).toEqual(parsed.value);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(20);
+  });
+
+  test('README tables match the generated ones (run `npm run docs` to refresh)', () => {
+    const expected = replaceBlock(
+      replaceBlock(readme, 'options', optionsTable(optionsSource)),
+      'close-codes',
+      closeCodeTable({ classifyCode, en }),
+    );
+    expect(readme).toBe(expected);
+  });
+});
