@@ -22,7 +22,7 @@ const INTERFACES = [
 export function parseOptions(source) {
   /** @type {{ iface: string, name: string, type: string, doc: string, default: string | undefined }[]} */
   const out = [];
-  for (const [iface] of INTERFACES) {
+  for (const [iface = ''] of INTERFACES) {
     const start = source.indexOf(`export interface ${iface}`);
     if (start < 0) throw new Error(`interface ${iface} not found in options.ts`);
     const body = source.slice(source.indexOf('{', start) + 1, source.indexOf('\n}', start));
@@ -51,7 +51,7 @@ const cell = (/** @type {string} */ s) => s.replace(/\|/g, '\\|').replace(/\n/g,
 export function optionsTable(optionsSource) {
   const rows = parseOptions(optionsSource);
   const lines = ['| option | type | default | what it does |', '|---|---|---|---|'];
-  for (const [iface, prefix] of INTERFACES) {
+  for (const [iface = '', prefix = ''] of INTERFACES) {
     for (const r of rows.filter((x) => x.iface === iface)) {
       lines.push(`| \`${prefix}${r.name}\` | \`${cell(r.type)}\` | ${r.default === undefined ? '—' : `\`${cell(r.default)}\``} | ${cell(r.doc)} |`);
     }

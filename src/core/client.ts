@@ -148,7 +148,8 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   const outbox = createOutbox<Outgoing>(o.outbox);
   const log = (level: 'debug' | 'info' | 'warn' | 'error', msg: string, data?: unknown) => o.logger?.[level]?.(msg, data);
 
-  let snap = initialSnapshot((o.lifecycleTarget?.navigator ?? globalTarget().navigator)?.onLine !== false);
+  // The online hint only gates attempts when the client also listens for `online`.
+  let snap = initialSnapshot(!o.lifecycle?.network || (o.lifecycleTarget ?? globalTarget()).navigator?.onLine !== false);
   let disposed = false;
   let socket: WebSocketLike | null = null;
   let ending: Ending | null = null;
@@ -234,7 +235,9 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       },
       freeze() {
         heartbeat?.stop();
+        const waiting = timers.retry !== undefined;
         cancel('retry', 'stable', 'drain', 'ttl', 'idle');
+        if (waiting) set({ type: 'wait', status: 'suspended' });
       },
       resume() {
         if (snap.status === 'open') {
@@ -242,7 +245,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
           heartbeat?.probe();
           startStableTimer();
           flush();
-        } else if (snap.status === 'reconnecting' && timers.retry === undefined) attempt();
+        } else if (snap.status === 'suspended') attempt();
         scheduleTtl();
       },
       pagehide() {
@@ -319,6 +322,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   /** Start an attempt now (cancelling any wait). */
   function attempt(): void {
     cancel('retry');
+    restoredAt = -Infinity; // only a socket that predates a restore gets the quiet path
     const my = ++epoch;
     set({ type: 'connect', attempt: failures, url: snap.url ?? '' });
     let url: unknown;
@@ -456,6 +460,17 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     if (now) finalize(1006, '', false);
   }
 
+  /** Our closing handshake, bounded by closeTimeout (status `closing` meanwhile: sends queue). */
+  function closeGracefully(how: Ending, code: number, reason?: string): void {
+    end(how, code, reason);
+    set({ type: 'closing' });
+    later('close', () => {
+      const error = fail('CloseTimeoutError', `The server did not complete the closing handshake within ${o.closeTimeout} ms.`);
+      ending = { ...how, error };
+      finalize(1006, '', false);
+    }, o.closeTimeout);
+  }
+
   function release(): void {
     const ws = socket;
     socket = null;
@@ -475,6 +490,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       else set({ type: 'stop', close, error: how.error ?? null });
       emit('close', close);
       if (how.then === 'stop') deactivate();
+      else if (outbox.size) wake(); // messages sent while the idle close was under way
       return;
     }
     if (how?.then === 'suspend') {
@@ -500,7 +516,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     const by: CloseInitiator = how?.by ?? (wasClean ? 'server' : 'network');
     const hint = reason ? parseServerHint(reason) : null;
     action = decide(code, reason, wasClean, category, duringConnect, action);
-    retryOrStop(info(code, reason, wasClean, by, category, action, duringConnect, message(category, code), hint), category, hint, null);
+    retryOrStop(info(code, reason, wasClean, by, category, action, duringConnect, message(category, code), hint), category, hint, how?.error);
   }
 
   function decide(code: number, reason: string, wasClean: boolean, category: CloseCategory, duringConnect: boolean, builtIn: CloseAction): CloseAction {
@@ -520,12 +536,12 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   }
 
   /** Apply the decision in `close` (or, with no close, the retry of a failed provider). */
-  function retryOrStop(close: CloseInfo | null, category: CloseCategory, hint: ServerHint | null, error: ResilientWsError | null): void {
+  function retryOrStop(close: CloseInfo | null, category: CloseCategory, hint: ServerHint | null, error?: ResilientWsError): void {
     const action = close?.action ?? 'reconnect';
     if (action === 'stop') {
       if (o.lazy && category === 'normal') set({ type: 'wait', status: 'idle', close });
       else {
-        set({ type: 'stop', close, error });
+        set({ type: 'stop', close, error: error ?? null });
         deactivate();
       }
       if (close) emit('close', close);
@@ -642,7 +658,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   function checkIdle(): void {
     if (!o.lazy) return;
     if (snap.status === 'open' && !hasUsers() && !outbox.size) {
-      later('idle', () => end({ by: 'client', category: 'client', then: 'idle' }, 1000, 'idle'), o.lazyIdleTimeout);
+      later('idle', () => closeGracefully({ by: 'client', category: 'client', then: 'idle' }, 1000, 'idle'), o.lazyIdleTimeout);
     } else cancel('idle');
   }
 
@@ -677,15 +693,8 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       cancel('retry');
       epoch++;
       const s = snap.status;
-      if (s === 'open') {
-        end({ by: 'client', category: 'client', then: 'stop' }, code ?? 1000, reason);
-        set({ type: 'closing' });
-        later('close', () => {
-          const error = fail('CloseTimeoutError', `The server did not complete the closing handshake within ${o.closeTimeout} ms.`);
-          ending = { ...ending!, error };
-          finalize(1006, '', false);
-        }, o.closeTimeout);
-      } else if (s === 'connecting') end({ by: 'client', category: 'client', then: 'stop' }, undefined, undefined, true);
+      if (s === 'open') closeGracefully({ by: 'client', category: 'client', then: 'stop' }, code ?? 1000, reason);
+      else if (s === 'connecting') end({ by: 'client', category: 'client', then: 'stop' }, undefined, undefined, true);
       else if (s !== 'closing' && s !== 'closed') {
         const close = info(code ?? 1000, reason ?? '', true, 'client', 'client', 'stop', true, message('client', code ?? 1000));
         set({ type: 'stop', close, error: null });

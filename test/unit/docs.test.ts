@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { classifyCode, DEFAULTS, en } from '../../src/index';
-// @ts-expect-error plain ESM script without types of its own beyond JSDoc
 import { closeCodeTable, optionsTable, parseOptions, replaceBlock } from '../../scripts/docs-tables.mjs';
 
 const optionsSource = readFileSync('src/core/options.ts', 'utf8');

@@ -1,0 +1,123 @@
+/**
+ * React binding: `useWebSocket` over the client's `subscribe`/`getSnapshot` contract.
+ * @packageDocumentation
+ */
+import { useCallback, useEffect, useInsertionEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
+import type { RawMessage, SendOptions, SendResult, Snapshot } from '../index';
+import { IDLE_SNAPSHOT, keyOf, toSource, type ShareOptions, type Target } from '../shared/source';
+
+export type { ShareOptions, Target } from '../shared/source';
+export { connectionKey, DEFAULT_GRACE } from '../shared/registry';
+
+/** Options of {@link useWebSocket} (the hook's own; client options go in the first argument). */
+export interface UseWebSocketOptions<Incoming, Selected> extends ShareOptions {
+  /** Picks the part of the snapshot the component renders; it re-renders only when that part changes. @default the whole snapshot */
+  select?: (snapshot: Snapshot) => Selected;
+  /** Compares two selections. @default Object.is */
+  equals?: (a: Selected, b: Selected) => boolean;
+  /** Called for every message, without re-rendering. Always the latest function passed. @default undefined */
+  onMessage?: (message: Incoming) => void;
+  /** Keep the last message in `lastMessage` (re-renders on every message). @default false */
+  lastMessage?: boolean;
+}
+
+/** What {@link useWebSocket} returns. The functions are stable for the component's lifetime. */
+export interface UseWebSocketResult<Incoming, Outgoing, Selected> {
+  /** The snapshot, or the selected part of it. `idle` on the server and before the first effect. */
+  readonly state: Selected;
+  /** The last message received (only with `lastMessage: true`). */
+  readonly lastMessage: Incoming | undefined;
+  send(message: Outgoing, options?: SendOptions): SendResult;
+  connect(): void;
+  close(code?: number, reason?: string): void;
+  reconnect(): void;
+}
+
+/**
+ * Connects a component to a WebSocket. Pass an existing client (you own it), or client options:
+ * components passing equal options (or the same `key`) share one connection, opened after the
+ * first mounts and closed `grace` ms after the last unmounts. Nothing happens during render, so
+ * it is safe on the server (status `idle`). Options are read when the connection is created; a
+ * change of URL or of any key-relevant option moves to a new connection.
+ *
+ * @example
+ * const { state: status, send } = useWebSocket<ServerMsg, ClientMsg, ConnectionStatus>(
+ *   { url: 'wss://example.com/live', codec: 'json' },
+ *   { select: (s) => s.status, onMessage: (m) => addToList(m) },
+ * );
+ */
+export function useWebSocket<Incoming = RawMessage, Outgoing = unknown, Selected = Snapshot>(
+  target: Target<Incoming, Outgoing>,
+  options: UseWebSocketOptions<Incoming, Selected> = {},
+): UseWebSocketResult<Incoming, Outgoing, Selected> {
+  const { key, grace, select, equals = Object.is, onMessage, lastMessage: keepLast = false } = options;
+  const id = keyOf(target, { key });
+  // The source is identified by its key, not by the options object's identity.
+  const source = useMemo(() => toSource(target, { key, grace }), [id, grace]);
+
+  // Latest refs, set before any effect: the handler and the source the functions act on.
+  const handler = useRef(onMessage);
+  const current = useRef(source);
+  useInsertionEffect(() => {
+    handler.current = onMessage;
+    current.current = source;
+  });
+  // On unmount (or StrictMode's simulated one) the connection waits out the grace period; when the
+  // component moved to another connection, the old one is released at once.
+  const release = (lease: { release(grace?: number): void }) => lease.release(current.current === source ? undefined : 0);
+
+  const subscribe = useCallback(
+    (onChange: () => void) => {
+      const lease = source.acquire();
+      const off = lease.client.subscribe(onChange);
+      return () => {
+        off();
+        release(lease);
+      };
+    },
+    [source],
+  );
+  const read = useMemo(() => {
+    // Memoise the selection so an equal selection keeps its identity and skips the render.
+    let memo: { snap: Snapshot; value: Selected } | null = null;
+    const pick = select ?? ((s: Snapshot) => s as unknown as Selected);
+    const selected = (snap: Snapshot) => {
+      if (memo?.snap === snap) return memo.value;
+      const value = pick(snap);
+      memo = { snap, value: memo && equals(memo.value, value) ? memo.value : value };
+      return memo.value;
+    };
+    return {
+      client: () => selected(source.peek()?.getSnapshot() ?? IDLE_SNAPSHOT),
+      server: () => selected(IDLE_SNAPSHOT),
+    };
+  }, [source, select, equals]);
+  const state = useSyncExternalStore(subscribe, read.client, read.server);
+
+  // The message subscription never changes when the handler does (latest-ref pattern).
+  const [lastMessage, setLastMessage] = useState<Incoming | undefined>(undefined);
+  const listen = !!onMessage || keepLast;
+  useEffect(() => {
+    if (!listen) return;
+    const lease = source.acquire();
+    const off = lease.client.on('message', (message) => {
+      handler.current?.(message);
+      if (keepLast) setLastMessage(() => message);
+    });
+    return () => {
+      off();
+      release(lease);
+    };
+  }, [source, listen, keepLast]);
+
+  const actions = useMemo(
+    () => ({
+      send: (message: Outgoing, opts?: SendOptions) => current.current.use((c) => c.send(message, opts)),
+      connect: () => current.current.use((c) => c.connect()),
+      close: (code?: number, reason?: string) => current.current.peek()?.close(code, reason),
+      reconnect: () => current.current.use((c) => c.reconnect()),
+    }),
+    [],
+  );
+  return useMemo(() => ({ state, lastMessage, ...actions }), [state, lastMessage, actions]);
+}
