@@ -23,7 +23,7 @@ const browserBuild: BuildEnvironmentOptions = {
   minify: true,
   target: 'es2022',
   lib: {
-    entry: { 'resilient-ws': 'src/index.ts' },
+    entry: { 'resilient-ws': 'src/index.ts', 'i18n/zh-CN': 'src/i18n/zh-CN.ts' },
     formats: ['es'],
     fileName: (_format, name) => `${name}.min.js`,
   },
@@ -38,7 +38,7 @@ const packageBuild: BuildEnvironmentOptions = {
   minify: false,
   target: 'es2022',
   lib: {
-    entry: { index: 'src/index.ts' },
+    entry: { index: 'src/index.ts', 'i18n/zh-CN': 'src/i18n/zh-CN.ts', react: 'src/react/index.ts', vue: 'src/vue/index.ts' },
     formats: ['es'],
     fileName: (_format, name) => `${name}.js`,
   },

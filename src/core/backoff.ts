@@ -67,8 +67,8 @@ export function parseServerHint(reason: string): ServerHint | null {
 
 /**
  * The delay before the next attempt after a close of `category` that is to be retried.
- * - A server hint wins, capped at `maxHintDelay`, plus up to 20 % jitter so clients told the
- *   same thing do not come back in the same millisecond.
+ * - A server hint wins, capped at `maxHintDelay`, plus up to 20 % (at least up to 1 s) jitter so
+ *   clients told the same thing do not come back in the same millisecond.
  * - `service-restart` (1012): the first retry waits uniform 0–`restartDelay` (RFC 6455 §7.2.3).
  * - `try-again-later` (1013): at least `tryAgainLaterDelay`, plus the jittered backoff.
  * - Everything else: {@link backoffDelay}.
@@ -82,7 +82,7 @@ export function retryDelay(
 ): number {
   if (hint?.retryAfter !== undefined) {
     const base = Math.min(hint.retryAfter, s.maxHintDelay);
-    return base + random() * base * 0.2;
+    return base + random() * Math.max(base * 0.2, 1000);
   }
   if (category === 'service-restart' && retry === 1) return random() * s.restartDelay;
   const delay = backoffDelay(retry, s, random);

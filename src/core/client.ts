@@ -5,7 +5,7 @@ import { byteLength, CODECS, type Codec, type RawMessage, type WireData } from '
 import { fail, isResilientWsError, type ResilientWsError } from './errors';
 import { createHeartbeat, isPing, isPong, type Heartbeat } from './heartbeat';
 import { attachLifecycle, globalTarget } from './lifecycle';
-import { en, renderMessage, type MessageCatalog, type MessageKey } from './messages';
+import { closeMessage, en, renderMessage, type MessageCatalog, type MessageKey } from './messages';
 import {
   DEFAULTS,
   type ClientOptions,
@@ -185,8 +185,12 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
 
   // ---- state and events -------------------------------------------------------------------
 
+  // Events raised while createClient() is still running (a refused first attempt) are held
+  // for a microtask, so handlers attached right after createClient() still hear them.
+  let held: (() => void)[] | null = [];
   const emit = <K extends keyof ClientEvents<Incoming, Outgoing>>(type: K, event: ClientEvents<Incoming, Outgoing>[K]) => {
-    if (!disposed) emitter.emit(type, event);
+    if (held) held.push(() => emit(type, event));
+    else if (!disposed) emitter.emit(type, event);
   };
 
   const set = (event: StateEvent) => {
@@ -387,7 +391,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
 
   function configError(error: ResilientWsError): void {
     report(error);
-    const close = info(1006, '', false, 'client', 'client', 'stop', true, message('configuration', 1006));
+    const close = { ...info(1006, '', false, 'client', 'client', 'stop', true), message: message('configuration', 1006) };
     set({ type: 'stop', close, error });
     emit('close', close);
     deactivate();
@@ -449,6 +453,9 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   function end(how: Ending, code?: number, reason?: string, now = false): void {
     const ws = socket;
     ending = how;
+    // Deciding now: detach first, because some runtimes (undici) fire error and close
+    // synchronously inside close() on a CONNECTING socket.
+    if (now) release();
     if (ws) {
       try {
         if (ws.readyState === OPEN && code !== undefined) ws.close(code, reason);
@@ -484,8 +491,9 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     ending = null;
     const duringConnect = snap.openedAt === null;
     release();
+    if (how?.error) report(how.error);
     if (how?.then === 'stop' || how?.then === 'idle') {
-      const close = info(code, reason, wasClean, 'client', 'client', 'stop', duringConnect, message('client', code));
+      const close = info(code, reason, wasClean, 'client', 'client', 'stop', duringConnect);
       if (how.then === 'idle') set({ type: 'wait', status: 'idle', close });
       else set({ type: 'stop', close, error: how.error ?? null });
       emit('close', close);
@@ -494,16 +502,15 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       return;
     }
     if (how?.then === 'suspend') {
-      const close = info(code, reason, wasClean, 'browser', 'suspended', 'reconnect', duringConnect, message('suspended', code));
+      const close = info(code, reason, wasClean, 'browser', 'suspended', 'reconnect', duringConnect);
       cancel('retry');
       set({ type: 'wait', status: 'suspended', close });
       emit('close', close);
       return;
     }
-    if (how?.error) report(how.error);
     // A socket the browser dropped while the page sat in the back/forward cache: reconnect quietly.
     if (!how && clock.now() - restoredAt < RESTORE_WINDOW_MS && code === 1006) {
-      const close = info(code, reason, wasClean, 'browser', 'suspended', 'reconnect', duringConnect, message('suspended', code));
+      const close = info(code, reason, wasClean, 'browser', 'suspended', 'reconnect', duringConnect);
       set({ type: 'update', patch: { lastClose: close } });
       emit('close', close);
       return attempt();
@@ -516,7 +523,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     const by: CloseInitiator = how?.by ?? (wasClean ? 'server' : 'network');
     const hint = reason ? parseServerHint(reason) : null;
     action = decide(code, reason, wasClean, category, duringConnect, action);
-    retryOrStop(info(code, reason, wasClean, by, category, action, duringConnect, message(category, code), hint), category, hint, how?.error);
+    retryOrStop(info(code, reason, wasClean, by, category, action, duringConnect, hint), category, hint, how?.error);
   }
 
   function decide(code: number, reason: string, wasClean: boolean, category: CloseCategory, duringConnect: boolean, builtIn: CloseAction): CloseAction {
@@ -539,6 +546,10 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   function retryOrStop(close: CloseInfo | null, category: CloseCategory, hint: ServerHint | null, error?: ResilientWsError): void {
     const action = close?.action ?? 'reconnect';
     if (action === 'stop') {
+      if (close && !error && category !== 'normal') {
+        error = fail('FatalCloseError', `The connection closed with ${close.code} (${category}) and will not be retried.`);
+        report(error, false);
+      }
       if (o.lazy && category === 'normal') set({ type: 'wait', status: 'idle', close });
       else {
         set({ type: 'stop', close, error: error ?? null });
@@ -601,7 +612,6 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     category: CloseCategory,
     action: CloseAction,
     duringConnect: boolean,
-    text: string,
     hint?: ServerHint | null,
   ): CloseInfo {
     const close: { -readonly [K in keyof CloseInfo]: CloseInfo[K] } = {
@@ -611,7 +621,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       initiatedBy,
       category,
       action,
-      message: text,
+      message: closeMessage(o.messages, category, action, { code, attempts: failures }),
       duringConnect,
       at: clock.wallNow(),
     };
@@ -696,7 +706,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       if (s === 'open') closeGracefully({ by: 'client', category: 'client', then: 'stop' }, code ?? 1000, reason);
       else if (s === 'connecting') end({ by: 'client', category: 'client', then: 'stop' }, undefined, undefined, true);
       else if (s !== 'closing' && s !== 'closed') {
-        const close = info(code ?? 1000, reason ?? '', true, 'client', 'client', 'stop', true, message('client', code ?? 1000));
+        const close = info(code ?? 1000, reason ?? '', true, 'client', 'client', 'stop', true);
         set({ type: 'stop', close, error: null });
         deactivate();
       }
@@ -808,6 +818,9 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   };
 
   if (o.autoConnect && !o.lazy) connect();
+  const pending = held;
+  held = null;
+  if (pending.length) queueMicrotask(() => pending.forEach((f) => f()));
   return client;
 }
 
@@ -829,6 +842,9 @@ function guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) =>
 function resolveOptions<Incoming, Outgoing>(options: ClientOptions<Incoming, Outgoing>) {
   if (!options || typeof options !== 'object') throw fail('InvalidOptionError', 'createClient() needs an options object with a url.');
   const { url, protocols } = options;
+  if (url === undefined || url === null || url === '') {
+    throw fail('InvalidOptionError', 'createClient() needs a url: a ws:// or wss:// URL, or a function returning one.');
+  }
   if (typeof url !== 'function') normalizeUrl(url);
   if (typeof protocols !== 'function') normalizeProtocols(protocols);
   const num = (name: string, v: number | undefined, d: number, inf = false) => (v === undefined ? d : checkNumber(name, v, inf));
@@ -889,7 +905,7 @@ function resolveOptions<Incoming, Outgoing>(options: ClientOptions<Incoming, Out
   let codec: Codec<Incoming, Outgoing>;
   const c = options.codec ?? DEFAULTS.codec;
   if (typeof c === 'string') {
-    const builtIn = CODECS[c];
+    const builtIn = Object.hasOwn(CODECS, c) ? CODECS[c] : undefined;
     if (!builtIn) throw fail('InvalidOptionError', `codec must be "text", "json", "binary" or a codec object; got "${c}".`);
     codec = builtIn as Codec<Incoming, Outgoing>;
   } else if (c && typeof c.encode === 'function' && typeof c.decode === 'function') codec = c;

@@ -28,6 +28,7 @@ export const ERROR_NAMES = [
   'HeartbeatTimeoutError',
   'RetriesExhaustedError',
   'RefreshError',
+  'FatalCloseError',
 ] as const;
 
 /** Union of {@link ERROR_NAMES}. */

@@ -1,7 +1,14 @@
 import type { CloseCategory } from './close-codes';
 
 /** Keys of the user-facing message catalogue: one per close category plus client outcomes. */
-export type MessageKey = CloseCategory | 'retries-exhausted' | 'refresh-failed' | 'configuration' | 'offline';
+export type MessageKey =
+  | CloseCategory
+  | 'retries-exhausted'
+  | 'refresh-failed'
+  | 'configuration'
+  | 'offline'
+  | 'action-reconnect'
+  | 'action-refresh';
 
 /** What a message function may use. `code` is the close code; `attempts` the attempts made. */
 export interface MessageContext {
@@ -22,35 +29,53 @@ export type MessageCatalog = Readonly<Record<MessageKey, MessageText>>;
  */
 export const en: MessageCatalog = {
   normal: 'The server ended the connection.',
-  'going-away': 'The server is going away. Reconnecting…',
+  'going-away': 'The server is going away.',
   'protocol-error': 'The connection was closed because of a protocol error.',
-  'no-status': 'The connection was closed without a reason. Reconnecting…',
-  network: 'The connection was lost. Reconnecting…',
+  'no-status': 'The connection was closed without a reason.',
+  network: 'The connection was lost.',
   'policy-violation': 'The server refused this connection (policy violation).',
-  'server-error': 'The server ran into an error. Reconnecting…',
-  'service-restart': 'The server is restarting. Reconnecting shortly…',
-  'try-again-later': 'The server is busy. Trying again later…',
-  'bad-gateway': 'A gateway could not reach the server. Reconnecting…',
+  'server-error': 'The server ran into an error.',
+  'service-restart': 'The server is restarting.',
+  'try-again-later': 'The server is busy.',
+  'bad-gateway': 'A gateway could not reach the server.',
   tls: 'A secure connection could not be established.',
   unauthorized: 'You are not signed in, or your session has expired.',
   forbidden: 'You do not have access to this connection.',
-  timeout: 'The server timed out. Reconnecting…',
-  application: ({ code }) => `The server closed the connection (code ${code}). Reconnecting…`,
+  timeout: 'The server timed out.',
+  application: ({ code }) => `The server closed the connection (code ${code}).`,
   private: ({ code }) => `The server closed the connection (code ${code}).`,
-  unknown: ({ code }) => `The connection closed unexpectedly (code ${code}). Reconnecting…`,
+  unknown: ({ code }) => `The connection closed unexpectedly (code ${code}).`,
   client: 'Disconnected.',
-  'connect-failed': 'Could not connect to the server. Retrying…',
-  'connect-timeout': 'Connecting took too long. Retrying…',
-  'heartbeat-timeout': 'The connection stopped responding. Reconnecting…',
+  'connect-failed': 'Could not connect to the server.',
+  'connect-timeout': 'Connecting took too long.',
+  'heartbeat-timeout': 'The connection stopped responding.',
   suspended: 'Paused while the page is in the background.',
   'retries-exhausted': ({ attempts }) => `Could not reconnect after ${attempts} attempts.`,
   'refresh-failed': 'Your session could not be renewed. Please sign in again.',
   configuration: 'The connection is misconfigured and cannot be opened.',
   offline: 'You are offline. Waiting for the network…',
+  'action-reconnect': 'Reconnecting…',
+  'action-refresh': 'Renewing your session…',
 };
 
 /** Renders a catalogue entry. */
 export const renderMessage = (catalog: MessageCatalog, key: MessageKey, context: MessageContext): string => {
   const text = catalog[key];
   return typeof text === 'function' ? text(context) : text;
+};
+
+/**
+ * The user-facing sentence for a close: what happened, then what the client is doing about it
+ * (`action-reconnect` / `action-refresh`), so the text never promises a retry that will not come.
+ */
+export const closeMessage = (
+  catalog: MessageCatalog,
+  category: CloseCategory,
+  action: 'reconnect' | 'refresh' | 'stop',
+  context: MessageContext,
+): string => {
+  const what = renderMessage(catalog, category, context);
+  if (action === 'stop' || category === 'client' || category === 'suspended') return what;
+  const next = renderMessage(catalog, action === 'refresh' ? 'action-refresh' : 'action-reconnect', context);
+  return next ? `${what} ${next}` : what;
 };

@@ -61,7 +61,7 @@ export interface RetryOptions {
   restartDelay?: number;
   /** After 1013 (try again later) every retry waits at least this long (ms), plus the jittered backoff. @default 10000 */
   tryAgainLaterDelay?: number;
-  /** Largest server-suggested delay (`retryAfter` in the close reason) honoured, in ms, before up to 20 % jitter is added. @default 300000 */
+  /** Largest server-suggested delay (`retryAfter` in the close reason) honoured, in ms, before up to 20 % (at least 1 s) jitter is added. @default 300000 */
   maxHintDelay?: number;
 }
 

@@ -135,9 +135,25 @@ const FROM: Partial<Record<StateEvent['type'], readonly ConnectionStatus[]>> = {
 export function transition(s: Snapshot, e: StateEvent): Snapshot {
   const from = FROM[e.type];
   if (from && !from.includes(s.status)) return s;
+  const next = apply(s, e);
+  for (const k in next) if (!Object.is(next[k as keyof Snapshot], s[k as keyof Snapshot])) return next;
+  return s;
+}
+
+function apply(s: Snapshot, e: StateEvent): Snapshot {
   switch (e.type) {
     case 'connect':
-      return { ...s, status: 'connecting', attempt: e.attempt, url: e.url, nextRetryAt: null, retryDelay: null };
+      return {
+        ...s,
+        status: 'connecting',
+        attempt: e.attempt,
+        url: e.url,
+        nextRetryAt: null,
+        retryDelay: null,
+        openedAt: null,
+        protocol: '',
+        extensions: '',
+      };
     case 'open':
       return {
         ...s,
@@ -187,13 +203,7 @@ export function transition(s: Snapshot, e: StateEvent): Snapshot {
         lastClose: e.close ?? s.lastClose,
         lastError: e.error ?? s.lastError,
       };
-    case 'update': {
-      let changed = false;
-      for (const k in e.patch) {
-        const key = k as keyof LiveFields;
-        if (!Object.is(e.patch[key], s[key])) changed = true;
-      }
-      return changed ? { ...s, ...e.patch } : s;
-    }
+    case 'update':
+      return { ...s, ...e.patch };
   }
 }

@@ -1,3 +1,5 @@
+import type { ClientOptions } from '../index';
+
 /**
  * A framework-free, reference-counted table of shared connections, used by the React hook and
  * the Vue composable so several components reuse one client. Nothing here knows about
@@ -101,7 +103,7 @@ export const identity = (value: object): number => {
  * `logger`, `refresh`, codec objects' methods — are left out: the first user's win. Two
  * components that need separate connections to the same address pass different `key`s.
  */
-export function connectionKey(options: { url: unknown; protocols?: unknown }): string {
+export function connectionKey<Incoming, Outgoing>(options: ClientOptions<Incoming, Outgoing>): string {
   const { url, protocols, ...rest } = options;
   const address = (v: unknown) =>
     typeof v === 'function' ? `fn#${identity(v)}` : v instanceof URL ? v.href : v === undefined ? null : data(v);

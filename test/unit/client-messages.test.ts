@@ -361,7 +361,8 @@ describe('server hints in the close reason', () => {
 
   it('reads "retry-after=2" from a text reason', () => {
     const { client } = closeWith('overloaded; retry-after=2');
-    expect(client.getSnapshot().retryDelay).toBe(2200);
+    // 2000 ms plus jitter of up to max(20 %, 1 s) drawn at 0.5
+    expect(client.getSnapshot().retryDelay).toBe(2500);
     expect(client.getSnapshot().lastClose?.retryAfter).toBe(2000);
   });
 

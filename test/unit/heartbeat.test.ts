@@ -102,7 +102,7 @@ describe('client-mode heartbeat (defaults)', () => {
       initiatedBy: 'heartbeat',
       category: 'heartbeat-timeout',
       action: 'reconnect',
-      message: en['heartbeat-timeout'],
+      message: `${en['heartbeat-timeout']} ${en['action-reconnect']}`,
     });
     expect(isResilientWsError(s.lastError, 'HeartbeatTimeoutError')).toBe(true);
     expect(errors.some((e) => isResilientWsError(e, 'HeartbeatTimeoutError'))).toBe(true);
