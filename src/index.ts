@@ -28,7 +28,7 @@ export type { Jitter, RetrySettings, ServerHint } from './core/backoff';
 export type { CloseInfo, CloseInitiator, ConnectionStatus, Snapshot } from './core/state';
 export { ERROR_NAMES, ResilientWsError, isResilientWsError } from './core/errors';
 export type { ResilientWsErrorName } from './core/errors';
-export { en } from './core/messages';
+export { closeMessage, describeClose, en, renderMessage } from './core/messages';
 export type { MessageCatalog, MessageContext, MessageKey, MessageText } from './core/messages';
 export { binaryCodec, jsonCodec, textCodec, utf8Length } from './core/codec';
 export type { Codec, CodecName, RawMessage, WireData } from './core/codec';

@@ -207,7 +207,14 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   const syncOutbox = () =>
     set({ type: 'update', patch: { queued: outbox.size, queuedBytes: outbox.bytes, bufferedAmount: socket?.bufferedAmount ?? 0 } });
 
-  const message = (key: MessageKey, code: number) => renderMessage(o.messages, key, { code, attempts: failures - 1 });
+  /** `close` with its message replaced by a client outcome (retries exhausted, refresh failed…). */
+  const outcome = (close: CloseInfo, key: MessageKey, attempts: number): CloseInfo => ({
+    ...close,
+    action: 'stop',
+    messageKey: key,
+    attempts,
+    message: renderMessage(o.messages, key, { code: close.code, attempts }),
+  });
 
   const report = (error: ResilientWsError, inSnapshot = true) => {
     log('warn', error.message);
@@ -391,7 +398,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
 
   function configError(error: ResilientWsError): void {
     report(error);
-    const close = { ...info(1006, '', false, 'client', 'client', 'stop', true), message: message('configuration', 1006) };
+    const close = outcome(info(1006, '', false, 'client', 'client', 'stop', true), 'configuration', failures);
     set({ type: 'stop', close, error });
     emit('close', close);
     deactivate();
@@ -562,7 +569,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     failures++;
     if (failures > o.retry.limit) {
       const exhausted = fail('RetriesExhaustedError', `Gave up after ${failures - 1} reconnection attempts.`, { cause: error ?? undefined });
-      const final = close ? { ...close, action: 'stop' as const, message: message('retries-exhausted', close.code) } : null;
+      const final = close ? outcome(close, 'retries-exhausted', failures - 1) : null;
       report(exhausted, false);
       set({ type: 'stop', close: final, error: exhausted });
       if (final) emit('close', final);
@@ -600,7 +607,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
 
   function stopRefresh(close: CloseInfo, error: ResilientWsError): void {
     report(error, false);
-    set({ type: 'stop', close: { ...close, action: 'stop', message: message('refresh-failed', close.code) }, error });
+    set({ type: 'stop', close: outcome(close, 'refresh-failed', failures), error });
     deactivate();
   }
 
@@ -622,6 +629,8 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       category,
       action,
       message: closeMessage(o.messages, category, action, { code, attempts: failures }),
+      messageKey: category,
+      attempts: failures,
       duringConnect,
       at: clock.wallNow(),
     };

@@ -8,7 +8,8 @@ export type MessageKey =
   | 'configuration'
   | 'offline'
   | 'action-reconnect'
-  | 'action-refresh';
+  | 'action-refresh'
+  | 'separator';
 
 /** What a message function may use. `code` is the close code; `attempts` the attempts made. */
 export interface MessageContext {
@@ -56,6 +57,7 @@ export const en: MessageCatalog = {
   offline: 'You are offline. Waiting for the network…',
   'action-reconnect': 'Reconnecting…',
   'action-refresh': 'Renewing your session…',
+  separator: ' ',
 };
 
 /** Renders a catalogue entry. */
@@ -77,5 +79,23 @@ export const closeMessage = (
   const what = renderMessage(catalog, category, context);
   if (action === 'stop' || category === 'client' || category === 'suspended') return what;
   const next = renderMessage(catalog, action === 'refresh' ? 'action-refresh' : 'action-reconnect', context);
-  return next ? `${what} ${next}` : what;
+  return next ? what + renderMessage(catalog, 'separator', context) + next : what;
+};
+
+/**
+ * Renders a close's user-facing sentence from any catalogue — e.g. after the user switches
+ * language — exactly as the client built `close.message` from its own.
+ *
+ * @example
+ * import { zhCN } from 'resilient-ws/i18n/zh-CN';
+ * banner.textContent = describeClose(client.getSnapshot().lastClose!, zhCN);
+ */
+export const describeClose = (
+  close: { readonly code: number; readonly category: CloseCategory; readonly action: 'reconnect' | 'refresh' | 'stop'; readonly messageKey: MessageKey; readonly attempts: number },
+  catalog: MessageCatalog,
+): string => {
+  const context = { code: close.code, attempts: close.attempts };
+  return close.messageKey === close.category
+    ? closeMessage(catalog, close.category, close.action, context)
+    : renderMessage(catalog, close.messageKey, context);
 };

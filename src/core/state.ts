@@ -1,5 +1,6 @@
 import type { CloseAction, CloseCategory } from './close-codes';
 import type { ResilientWsError } from './errors';
+import type { MessageKey } from './messages';
 
 /**
  * Where the connection is.
@@ -41,6 +42,10 @@ export interface CloseInfo {
   readonly action: CloseAction;
   /** A sentence for end users, from the message catalogue (`messages` option). */
   readonly message: string;
+  /** The catalogue entry `message` was built from (re-render in another language with `describeClose`). */
+  readonly messageKey: MessageKey;
+  /** Consecutive failed attempts counted when the message was made (the `attempts` of the catalogue context). */
+  readonly attempts: number;
   /** Text the server offered for users in a JSON close reason (`{"message": …}`), if any. */
   readonly serverMessage?: string;
   /** Delay the server suggested before reconnecting, in ms, if any. */

@@ -38,4 +38,5 @@ export const zhCN: MessageCatalog = {
   offline: '您已离线,正在等待网络恢复…',
   'action-reconnect': '正在重新连接…',
   'action-refresh': '正在续期会话…',
+  separator: '',
 };

@@ -12,6 +12,8 @@ const close = (over: Partial<CloseInfo> = {}): CloseInfo => ({
   category: 'network',
   action: 'reconnect',
   message: 'The connection was lost. Reconnecting…',
+  messageKey: 'network',
+  attempts: 0,
   duringConnect: false,
   at: 1_700_000_000_000,
   ...over,

@@ -13,7 +13,8 @@ function graph(entries: string[]) {
   const visit = (file: string) => {
     if (files.has(file)) return;
     files.add(file);
-    const source = readFileSync(file, 'utf8');
+    // Comments (TSDoc @example blocks show imports) are not code.
+    const source = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
     for (const m of source.matchAll(SPECIFIER)) {
       const spec = (m[1] ?? m[2])!;
       if (spec.startsWith('.')) visit(resolve(dirname(file), spec.endsWith('.ts') ? spec : `${spec}.ts`));

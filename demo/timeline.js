@@ -1,0 +1,303 @@
+// @ts-check
+/**
+ * Rendering of the demo timeline. Everything that came from the server (close reasons, JSON
+ * messages, echoed data) is put into the page with textContent only: never as HTML.
+ *
+ * User-facing messages are rendered from a catalogue at display time (by category/code), so
+ * switching the language re-renders every entry.
+ */
+
+/** @typedef {import('../src/index').CloseInfo} CloseInfo */
+/** @typedef {import('../src/index').MessageCatalog} MessageCatalog */
+/** @typedef {import('../src/index').MessageKey} MessageKey */
+
+/**
+ * @typedef {{ id: number, t: number } & (
+ *   | { kind: 'status', status: string, attempt: number, retryDelay: number | null }
+ *   | { kind: 'open', url: string, protocol: string }
+ *   | { kind: 'close', close: CloseInfo, delay?: number, waiting?: 'offline' | 'suspended' | 'now' }
+ *   | { kind: 'retry', attempt: number, delay: number }
+ *   | { kind: 'error', name: string, message: string }
+ *   | { kind: 'message', direction: 'in' | 'out', text: string, result?: string }
+ *   | { kind: 'refresh', token?: string, error?: string }
+ *   | { kind: 'fault', label: string, detail?: string, error?: string }
+ *   | { kind: 'network', online: boolean }
+ *   | { kind: 'drop', reason: string, text: string }
+ * )} Entry
+ */
+
+/** An entry before it is stamped. @typedef {Entry extends infer E ? (E extends unknown ? Omit<E, 'id' | 't'> : never) : never} NewEntry */
+
+/** @typedef {'en' | 'zh-CN'} Lang */
+
+/** Labels of the timeline itself, per language. */
+export const LABELS = {
+  en: {
+    status: 'status',
+    attempt: 'attempt',
+    retryIn: 'next attempt in',
+    open: 'open',
+    close: 'close',
+    decision: 'Decision',
+    message: 'Message for users',
+    reason: 'Server reason (raw, untrusted)',
+    serverMessage: 'Server message (from JSON reason)',
+    retryAfter: 'Server retry hint',
+    reassembled: 'Code bytes + reason as text (a reason-only close frame?)',
+    details: 'Details',
+    empty: '(empty)',
+    stop: 'stop',
+    refresh: 'refresh credentials, then reconnect',
+    reconnect: 'reconnect',
+    reconnectIn: (/** @type {number} */ ms) => `reconnect in ${ms} ms`,
+    reconnectNow: 'reconnect now',
+    whenOnline: 'reconnect when back online',
+    whenShown: 'reconnect when the page is shown again',
+    initiatedBy: 'initiated by',
+    clean: 'clean',
+    unclean: 'not clean',
+    duringConnect: 'while connecting',
+    retry: 'retry',
+    error: 'error',
+    sent: 'sent',
+    received: 'received',
+    refreshed: 'credentials refreshed, new token',
+    refreshFailed: 'credential refresh failed',
+    fault: 'asked the server to',
+    online: 'browser online',
+    offline: 'browser offline',
+    drop: 'dropped from outbox',
+    noRetry: '—',
+  },
+  'zh-CN': {
+    status: '状态',
+    attempt: '尝试次数',
+    retryIn: '下次尝试',
+    open: '已连接',
+    close: '关闭',
+    decision: '决定',
+    message: '给用户的提示',
+    reason: '服务器原始原因(不可信)',
+    serverMessage: '服务器消息(来自 JSON 原因)',
+    retryAfter: '服务器建议的重试等待',
+    reassembled: '代码与原因按文本还原(关闭帧只含原因?)',
+    details: '详情',
+    empty: '(空)',
+    stop: '停止',
+    refresh: '刷新凭据后重连',
+    reconnect: '重连',
+    reconnectIn: (/** @type {number} */ ms) => `${ms} 毫秒后重连`,
+    reconnectNow: '立即重连',
+    whenOnline: '网络恢复后重连',
+    whenShown: '页面重新显示后重连',
+    initiatedBy: '发起方',
+    clean: '正常关闭握手',
+    unclean: '非正常关闭',
+    duringConnect: '连接过程中',
+    retry: '重试',
+    error: '错误',
+    sent: '已发送',
+    received: '已收到',
+    refreshed: '凭据已刷新,新令牌',
+    refreshFailed: '凭据刷新失败',
+    fault: '请求服务器',
+    online: '浏览器在线',
+    offline: '浏览器离线',
+    drop: '已从发送队列丢弃',
+    noRetry: '—',
+  },
+};
+
+/**
+ * Name of a close code: the library's `CloseCode` name, or the range it falls in.
+ * @param {Record<string, number>} closeCodes the library's `CloseCode` object
+ * @param {number} code
+ */
+export function codeName(closeCodes, code) {
+  for (const [name, value] of Object.entries(closeCodes)) if (value === code) return name;
+  if (code >= 3000 && code <= 3999) return 'Registered (3000–3999)';
+  if (code >= 4000 && code <= 4999) return 'Private use (4000–4999)';
+  return 'Unknown';
+}
+
+/**
+ * A server that writes a close frame whose payload is only reason text (libhv's
+ * `send(reason, WS_OPCODE_CLOSE)`) makes the browser read the first two bytes as the code:
+ * "server shutting down" arrives as code 29541 ("se") and reason "rver shutting down". For a
+ * code outside 1000–4999 whose two bytes are printable ASCII, returns the text it probably was.
+ * @param {number} code
+ * @param {string} reason
+ * @returns {string | null}
+ */
+export function reasonOnlyText(code, reason) {
+  if ((code >= 1000 && code <= 4999) || code < 0 || code > 0xffff) return null;
+  const printable = (/** @type {number} */ b) => b >= 0x20 && b < 0x7f;
+  const hi = code >> 8;
+  const lo = code & 0xff;
+  return printable(hi) && printable(lo) ? String.fromCharCode(hi, lo) + reason : null;
+}
+
+/**
+ * @param {MessageCatalog} catalog
+ * @param {string} key
+ * @param {{ code: number, attempts: number }} context
+ * @returns {string | undefined} undefined when the catalogue has no such key
+ */
+export function renderText(catalog, key, context) {
+  const text = /** @type {Record<string, import('../src/index').MessageText | undefined>} */ (catalog)[key];
+  return typeof text === 'function' ? text(context) : text;
+}
+
+/**
+ * The user-facing sentence for `close` in `catalog`, rendered at display time with the
+ * library's own `describeClose`, so a language switch re-renders it exactly.
+ * @param {(close: CloseInfo, catalog: MessageCatalog) => string} describeClose
+ * @param {MessageCatalog} catalog
+ * @param {CloseInfo} close
+ */
+export function closeText(describeClose, catalog, close) {
+  return describeClose(close, catalog);
+}
+
+/** @param {number} t */
+export function clock(t) {
+  const d = new Date(t);
+  const pad = (/** @type {number} */ n, w = 2) => String(n).padStart(w, '0');
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+/**
+ * Creates an element with text content (never HTML).
+ * @param {string} tag
+ * @param {string} [className]
+ * @param {string} [text]
+ */
+export function el(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
+/**
+ * The decision line of a close entry.
+ * @param {typeof LABELS['en']} L
+ * @param {Extract<Entry, { kind: 'close' }>} e
+ */
+export function decisionText(L, e) {
+  const { action } = e.close;
+  if (action === 'stop') return L.stop;
+  if (action === 'refresh') return L.refresh;
+  if (e.delay !== undefined) return L.reconnectIn(e.delay);
+  if (e.waiting === 'offline') return L.whenOnline;
+  if (e.waiting === 'suspended') return L.whenShown;
+  if (e.waiting === 'now') return L.reconnectNow;
+  return L.reconnect;
+}
+
+/**
+ * Renders one timeline entry.
+ * @param {Entry} e
+ * @param {{ lang: Lang, catalog: MessageCatalog, describeClose: (close: CloseInfo, catalog: MessageCatalog) => string, closeCodes: Record<string, number> }} ctx
+ * @returns {HTMLLIElement}
+ */
+export function renderEntry(e, ctx) {
+  const L = LABELS[ctx.lang];
+  const li = /** @type {HTMLLIElement} */ (el('li', `entry entry-${e.kind}`));
+  li.dataset.kind = e.kind;
+  li.dataset.id = String(e.id);
+  li.append(el('time', 'at', clock(e.t)));
+  const head = el('div', 'head');
+  li.append(head);
+  /** @param {string} cls @param {string} text */
+  const tag = (cls, text) => {
+    const span = el('span', cls, text);
+    head.append(span, ' ');
+    return span;
+  };
+
+  switch (e.kind) {
+    case 'status': {
+      li.dataset.status = e.status;
+      tag('label', `${L.status} →`);
+      tag('badge small', e.status).dataset.status = e.status;
+      if (e.attempt) tag('muted', `${L.attempt} ${e.attempt}`);
+      if (e.retryDelay !== null) tag('muted', `${L.retryIn} ${e.retryDelay} ms`);
+      break;
+    }
+    case 'open':
+      tag('label ok', L.open);
+      tag('mono', e.url);
+      break;
+    case 'close': {
+      const c = e.close;
+      li.dataset.code = String(c.code);
+      li.dataset.category = c.category;
+      li.dataset.action = c.action;
+      tag('label bad', L.close);
+      tag('code', String(c.code));
+      tag('code-name', codeName(ctx.closeCodes, c.code));
+      tag('category tag', c.category);
+      tag(`decision tag action-${c.action}`, decisionText(L, e));
+      const dl = el('dl', 'close-details');
+      /** @param {string} label @param {string} cls @param {string} text */
+      const row = (label, cls, text) => {
+        dl.append(el('dt', undefined, label));
+        const dd = el('dd', cls);
+        dd.append(el(['reason', 'server-message', 'reassembled'].includes(cls) ? 'code' : 'span', undefined, text));
+        dl.append(dd);
+      };
+      row(L.message, 'message', closeText(ctx.describeClose, ctx.catalog, c));
+      row(L.reason, 'reason', c.reason === '' ? L.empty : c.reason);
+      if (c.reason === '') dl.lastElementChild?.classList.add('empty');
+      if (c.serverMessage !== undefined) row(L.serverMessage, 'server-message', c.serverMessage);
+      if (c.retryAfter !== undefined) row(L.retryAfter, 'retry-after', `${c.retryAfter} ms`);
+      const text = reasonOnlyText(c.code, c.reason);
+      if (text !== null) row(L.reassembled, 'reassembled', text);
+      const details = [`${L.initiatedBy} ${c.initiatedBy}`, c.wasClean ? L.clean : L.unclean];
+      if (c.duringConnect) details.push(L.duringConnect);
+      row(L.details, 'details', details.join(' · '));
+      li.append(dl);
+      break;
+    }
+    case 'retry':
+      tag('label', `${L.retry} #${e.attempt}`);
+      tag('muted', L.reconnectIn(e.delay));
+      break;
+    case 'error':
+      li.dataset.error = e.name;
+      tag('label bad', L.error);
+      tag('mono', e.name);
+      li.append(el('p', 'error-text', e.message));
+      break;
+    case 'message':
+      tag(e.direction === 'in' ? 'label ok' : 'label', e.direction === 'in' ? L.received : `${L.sent}${e.result ? ` (${e.result})` : ''}`);
+      head.append(el('code', 'payload', e.text));
+      break;
+    case 'refresh':
+      if (e.error !== undefined) {
+        tag('label bad', L.refreshFailed);
+        head.append(el('span', 'mono', e.error));
+      } else {
+        tag('label ok', L.refreshed);
+        head.append(el('code', 'token', e.token ?? ''));
+      }
+      break;
+    case 'fault':
+      tag('label fault', L.fault);
+      tag('mono', e.label);
+      if (e.detail) head.append(el('code', 'fault-detail', e.detail));
+      if (e.error) li.append(el('p', 'error-text', e.error));
+      break;
+    case 'network':
+      li.dataset.online = String(e.online);
+      tag(e.online ? 'label ok' : 'label bad', e.online ? L.online : L.offline);
+      break;
+    case 'drop':
+      tag('label bad', L.drop);
+      tag('mono', e.reason);
+      head.append(el('code', 'payload', e.text));
+      break;
+  }
+  return li;
+}
