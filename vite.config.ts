@@ -10,10 +10,11 @@ import { defineConfig } from 'vitest/config';
  * - `vite build --mode browser`: the self-contained file for `<script type=module>` with no
  *   bundler: mitt inlined, minified, no bare imports. Written to `dist/browser/`.
  *
- * Test projects (`vitest run` runs all three; `--project NAME` picks one):
+ * Test projects (`vitest run` runs all four; `--project NAME` picks one):
  * - unit: happy-dom + fake timers, pure policy and the orchestrator against a scripted socket.
  * - integration: Node, the real fault server (`ws`) on port 0, undici's spec-like WebSocket.
  * - browser: Node drives Debian's Chromium through playwright-core against the built files.
+ * - interop: the same, against libwebsockets' test server and nginx (Debian packages).
  */
 const external = [/^mitt$/, /^react($|\/)/, /^react-dom($|\/)/, /^vue($|\/)/, /^resilient-ws($|\/)/];
 
@@ -75,6 +76,19 @@ export default defineConfig(({ mode }) => ({
           include: ['test/browser/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // Real third-party servers (libwebsockets, nginx) in front of Chromium. The long hook
+          // timeout leaves room for installing a missing Debian package.
+          name: 'interop',
+          environment: 'node',
+          include: ['test/interop/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 300_000,
           fileParallelism: false,
         },
       },

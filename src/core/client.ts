@@ -251,6 +251,9 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
         if (waiting) set({ type: 'wait', status: 'suspended' });
       },
       resume() {
+        // Chromium drops sockets of a frozen page at resume (close 1006 right after): like a
+        // back/forward-cache restore, that is not a failure; reconnect quietly and at once.
+        restoredAt = clock.now();
         if (snap.status === 'open') {
           heartbeat?.start();
           heartbeat?.probe();
@@ -392,7 +395,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     }
     ws.onopen = () => ws === socket && opened(ws, masked);
     ws.onmessage = (e) => ws === socket && received(e.data as RawMessage);
-    ws.onerror = () => ws === socket && errored(masked);
+    ws.onerror = () => ws === socket && errored(masked, protocols.length > 0);
     ws.onclose = (e) => ws === socket && finalize(e.code, e.reason, e.wasClean);
   }
 
@@ -438,11 +441,12 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     emit('message', decoded);
   }
 
-  function errored(url: string): void {
+  function errored(url: string, offeredProtocols: boolean): void {
     if (snap.status === 'connecting') {
       // Browsers hide why a handshake failed (refused, unreachable, HTTP 4xx/5xx, TLS): it is
       // always error + close 1006. Some runtimes never fire that close, so decide now.
-      const error = fail('ConnectionError', `Could not connect to ${url} (refused, unreachable, rejected by the server, or TLS failed; browsers do not say which).`);
+      const why = offeredProtocols ? ', TLS failed, or none of the offered subprotocols was accepted' : ', or TLS failed';
+      const error = fail('ConnectionError', `Could not connect to ${url} (refused, unreachable, rejected by the server${why}; browsers do not say which).`);
       report(error);
       end({ by: 'network', category: 'connect-failed', then: 'decide' }, undefined, undefined, true);
     } else {

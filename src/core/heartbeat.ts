@@ -131,6 +131,7 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
     inbound(data: RawMessage): boolean {
       if (!running) return false;
       const t = h.now();
+      const awaiting = s.mode === 'client' && pingAt !== null && lastAlive < pingAt;
       let beat = false;
       if (s.mode === 'client' ? s.isPong(data) : s.isPing(data)) {
         beat = true;
@@ -141,7 +142,11 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
         }
         alive(t);
       } else if (s.anyMessageIsAlive) alive(t);
-      if (chained) arm(Math.max(0, due - t), false);
+      // The ping was answered: the next one is due `interval` after this frame, not at the old
+      // pong deadline. Otherwise, if the pending timer came from a timer callback, re-arm it from
+      // this network task to keep the chain short.
+      if (awaiting && lastAlive === t) arm(s.interval, false);
+      else if (chained) arm(Math.max(0, due - t), false);
       return beat && !s.deliverPongs;
     },
     /** Check liveness now (page became visible, resumed, came online): ping and allow `grace`. */

@@ -469,3 +469,20 @@ describe('createHeartbeat (the watchdog alone)', () => {
     expect(hb.inbound('pong')).toBe(false);
   });
 });
+
+describe('ping cadence after a pong', () => {
+  it('pings `interval` after the pong, even when `timeout` is longer than `interval`', () => {
+    const { fake } = setup({ heartbeat: { interval: 1000, timeout: 10_000 } });
+    const ws = fake.last;
+    ws.open();
+    vi.advanceTimersByTime(1000);
+    expect(ws.sent.filter((d) => d === 'ping')).toHaveLength(1);
+    vi.advanceTimersByTime(50);
+    ws.receive('pong');
+    vi.advanceTimersByTime(999);
+    expect(ws.sent.filter((d) => d === 'ping')).toHaveLength(1);
+    vi.advanceTimersByTime(1);
+    expect(ws.sent.filter((d) => d === 'ping')).toHaveLength(2);
+  });
+});
+

@@ -217,6 +217,35 @@ describe('freeze and resume', () => {
   });
 });
 
+describe('freeze and resume: the socket Chromium drops at resume', () => {
+  it('reconnects quietly and at once, without counting a failure', () => {
+    const env = setup({ heartbeat: false, retry: { initialDelay: 10_000 } });
+    const { fake, client, b } = env;
+    fake.last.open();
+    b.fire('document', 'freeze');
+    b.fire('document', 'resume');
+    // Chromium drops a frozen page's socket at resume: the page gets close 1006 right after.
+    fake.last.drop();
+    const s = client.getSnapshot();
+    expect(s.status).toBe('connecting');
+    expect(fake.sockets).toHaveLength(2);
+    expect(s.lastClose).toMatchObject({ category: 'suspended', initiatedBy: 'browser', action: 'reconnect' });
+    expect(s.lastError).toBeNull();
+    expect(s.attempt).toBe(0);
+  });
+
+  it('a drop long after resume is an ordinary network loss with backoff', () => {
+    const { fake, client, b } = setup({ heartbeat: false });
+    fake.last.open();
+    b.fire('document', 'freeze');
+    b.fire('document', 'resume');
+    vi.advanceTimersByTime(10_000);
+    fake.last.drop();
+    expect(client.getSnapshot()).toMatchObject({ status: 'reconnecting', retryDelay: 500 });
+    expect(client.getSnapshot().lastClose?.category).toBe('network');
+  });
+});
+
 describe('back/forward cache', () => {
   it('pagehide closes the socket cleanly with 1000 and suspends without scheduling a retry', () => {
     const s = setup();

@@ -1,0 +1,381 @@
+/**
+ * Issue 2 in real Chromium: the built library (`dist/browser/resilient-ws.min.js`, loaded by the
+ * harness page as `window.RWS`) against the real fault server. What the client does after each
+ * kind of close and each kind of failed attempt, what Chromium itself reports for them, and the
+ * synchronous typed errors for bad input.
+ *
+ * One Chromium for the whole file (each test gets its own context and page). Delays are injected
+ * through the options; waits are bounded; where the point is that nothing happens, a fixed window
+ * several retry delays long. Needs `npm run build` first.
+ */
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { en, type CloseInfo, type Client, type ClientOptions, type ConnectionStatus, type Snapshot } from '../../src/index';
+import { launchChromium, useBrowserPage, type Browser, type Page } from '../support/chromium';
+import { useFaultServer } from '../support/fixtures';
+import type { FaultServer, LogEntry } from '../support/fault-server.mjs';
+
+const CHINESE_REASON = '服务端维护中,请稍后重连';
+const FAST_RETRY = { initialDelay: 50, maxDelay: 400, minUptime: 300 };
+/** Longer than several retry windows at FAST_RETRY: if a reconnect were coming, it would be here. */
+const NOTHING_HAPPENS_MS = 600;
+/** Page and server clocks are different processes; timers may also fire a little early. */
+const TIMER_SLACK_MS = 5;
+
+// ---------------------------------------------------------------------------------------------
+// A client inside the page, recording what it reports
+// ---------------------------------------------------------------------------------------------
+
+/** Everything the client reported, with the page's `performance.now()`. */
+type Rec =
+  | { t: number; type: 'status'; status: ConnectionStatus; attempt: number }
+  | { t: number; type: 'open'; url: string }
+  | { t: number; type: 'close'; close: CloseInfo }
+  | { t: number; type: 'reconnecting'; attempt: number; delay: number; close: CloseInfo | null }
+  | { t: number; type: 'error'; name: string; message: string }
+  | { t: number; type: 'message'; data: string };
+type Of<K extends Rec['type']> = Extract<Rec, { type: K }>;
+const of = <K extends Rec['type']>(log: readonly Rec[], type: K): Of<K>[] => log.filter((r): r is Of<K> => r.type === type);
+
+interface PageWindow {
+  RWS: typeof import('../../src/index');
+  client?: Client<unknown, unknown>;
+  log: Rec[];
+  /** URL of every WebSocket the client constructed, in order. */
+  sockets: string[];
+}
+
+/** JSON-able client options; `random` is a constant jitter draw. */
+type PageOptions = Omit<ClientOptions, 'url' | 'random' | 'WebSocket' | 'clock' | 'logger' | 'refresh' | 'protocols' | 'codec' | 'closePolicy' | 'messages'> & {
+  url: string;
+  random?: number;
+};
+
+/**
+ * Creates `window.client` in the page with a WebSocket subclass that records every URL it is
+ * constructed with, and starts recording its events into `window.log`.
+ */
+async function startClient(page: Page, options: PageOptions): Promise<void> {
+  await page.evaluate((opts) => {
+    const w = window as unknown as PageWindow;
+    const log: Rec[] = (w.log = []);
+    const sockets: string[] = (w.sockets = []);
+    class RecordingWebSocket extends WebSocket {
+      constructor(url: string | URL, protocols?: string | string[]) {
+        sockets.push(String(url));
+        super(url, protocols);
+      }
+    }
+    const { random, ...rest } = opts;
+    const client = w.RWS.createClient({
+      ...rest,
+      WebSocket: RecordingWebSocket,
+      ...(random === undefined ? {} : { random: () => random }),
+    });
+    w.client = client;
+    const now = () => performance.now();
+    client.on('status', (s) => log.push({ t: now(), type: 'status', status: s.status, attempt: s.attempt }));
+    client.on('open', (e) => log.push({ t: now(), type: 'open', url: e.url }));
+    client.on('close', (c) => log.push({ t: now(), type: 'close', close: { ...c } }));
+    client.on('reconnecting', (e) => log.push({ t: now(), type: 'reconnecting', attempt: e.attempt, delay: e.delay, close: e.close && { ...e.close } }));
+    client.on('error', (e) => log.push({ t: now(), type: 'error', name: e.name, message: e.message }));
+    client.on('message', (m) => log.push({ t: now(), type: 'message', data: String(m) }));
+  }, options);
+  onTestFinished(() => page.evaluate(() => (window as unknown as PageWindow).client?.dispose()).catch(() => undefined));
+}
+
+const readLog = (page: Page): Promise<Rec[]> => page.evaluate(() => (window as unknown as PageWindow).log);
+const snapshot = (page: Page): Promise<Snapshot> =>
+  page.evaluate(() => {
+    const s = (window as unknown as PageWindow).client!.getSnapshot();
+    // Errors do not survive structured cloning with their name; send the parts we assert on.
+    return { ...s, lastError: s.lastError && ({ name: s.lastError.name, message: s.lastError.message } as never) };
+  });
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** Polls the page's log until `predicate` holds (bounded); the error shows the log. */
+async function until(page: Page, what: string, predicate: (log: Rec[]) => boolean, timeout = 5000): Promise<Rec[]> {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const log = await readLog(page);
+    if (predicate(log)) return log;
+    if (Date.now() > deadline) {
+      const dump = log.map((r) => `  ${r.t.toFixed(0).padStart(7)} ${JSON.stringify({ ...r, t: undefined })}`).join('\n');
+      throw new Error(`page client: "${what}" did not happen within ${timeout} ms. Log:\n${dump}`);
+    }
+    await sleep(25);
+  }
+}
+
+const opened = (n: number) => (log: Rec[]) => of(log, 'open').length >= n;
+const statusIs = (status: ConnectionStatus) => (log: Rec[]) => of(log, 'status').at(-1)?.status === status;
+const connects = (server: FaultServer) => server.log.filter((e: LogEntry) => e.kind === 'connect');
+const text = (key: keyof typeof en, code: number) => {
+  const t = en[key];
+  return typeof t === 'function' ? t({ code, attempts: 0 }) : t;
+};
+
+// ---------------------------------------------------------------------------------------------
+
+let browser: Browser;
+beforeAll(async () => {
+  browser = await launchChromium();
+});
+afterAll(async () => {
+  await browser?.close();
+});
+
+async function openPage() {
+  const fixture = await useBrowserPage({ browser });
+  onTestFinished(() => {
+    // A library error thrown inside a page task would otherwise pass unnoticed.
+    expect(fixture.pageErrors).toEqual([]);
+  });
+  return fixture;
+}
+
+async function setUp(path: string, options: Partial<PageOptions> = {}) {
+  const server = await useFaultServer();
+  const { page, origin } = await openPage();
+  await startClient(page, { url: `${server.url}${path}`, retry: FAST_RETRY, connectTimeout: 2000, closeTimeout: 500, ...options });
+  return { server, page, origin };
+}
+
+describe('server closes in Chromium', () => {
+  test('stops after 1000 and surfaces the UTF-8 Chinese reason exactly; never reconnects', async () => {
+    const { server, page } = await setUp('/core');
+    await until(page, 'open', opened(1));
+
+    expect(server.closeAll(1000, CHINESE_REASON)).toBe(1);
+    await until(page, 'closed', statusIs('closed'));
+    const s = await snapshot(page);
+    expect(s.lastClose).toMatchObject({
+      code: 1000,
+      reason: CHINESE_REASON,
+      wasClean: true,
+      initiatedBy: 'server',
+      category: 'normal',
+      action: 'stop',
+      duringConnect: false,
+      message: text('normal', 1000),
+    });
+    expect(s.lastError).toBeNull();
+
+    await sleep(NOTHING_HAPPENS_MS); // the point is that nothing happens
+    const log = await readLog(page);
+    expect(of(log, 'close').map((r) => r.close.reason)).toEqual([CHINESE_REASON]);
+    expect(of(log, 'reconnecting')).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as PageWindow).sockets.length)).toBe(1);
+    expect(connects(server)).toHaveLength(1);
+    expect((await snapshot(page)).status).toBe('closed');
+    // The server saw its own close answered with the same code.
+    expect(server.log.find((e) => e.kind === 'close')).toMatchObject({ code: 1000 });
+  });
+
+  test('reconnects after the TCP connection is killed (1006, initiated by the network)', async () => {
+    const { server, page } = await setUp('/core');
+    await until(page, 'open', opened(1));
+    const mark = server.mark();
+
+    expect(server.killAll()).toBe(1);
+    let log = await until(page, 'close', (l) => of(l, 'close').length === 1);
+    expect(of(log, 'close')[0]!.close).toMatchObject({
+      code: 1006,
+      wasClean: false,
+      initiatedBy: 'network',
+      category: 'network',
+      action: 'reconnect',
+      duringConnect: false,
+      message: `${text('network', 1006)} ${text('action-reconnect', 1006)}`,
+    });
+
+    const next = await server.waitFor('connect', { since: mark, timeout: 3000 });
+    log = await until(page, 'reopened', opened(2));
+    expect(next.id).not.toBe(connects(server)[0]!.id);
+    expect(of(log, 'reconnecting').map((r) => r.attempt)).toEqual([1]);
+    expect(of(log, 'status').map((r) => r.status)).toEqual(['connecting', 'open', 'reconnecting', 'connecting', 'open']);
+    expect(connects(server)).toHaveLength(2);
+  });
+
+  test('stops after 1008 and surfaces the policy message, not the raw reason', async () => {
+    const { server, page } = await setUp('/core');
+    await until(page, 'open', opened(1));
+
+    server.closeAll(1008, 'internal: banned by rule 42');
+    const log = await until(page, 'closed', statusIs('closed'));
+    const s = await snapshot(page);
+    expect(s.lastClose).toMatchObject({
+      code: 1008,
+      reason: 'internal: banned by rule 42',
+      wasClean: true,
+      initiatedBy: 'server',
+      category: 'policy-violation',
+      action: 'stop',
+      message: text('policy-violation', 1008),
+    });
+    expect(s.lastClose!.message).not.toContain('banned');
+    expect(s.lastError).toMatchObject({ name: 'FatalCloseError' });
+    expect(of(log, 'error').map((e) => e.name)).toEqual(['FatalCloseError']);
+
+    await sleep(NOTHING_HAPPENS_MS); // the point is that nothing happens
+    expect(of(await readLog(page), 'reconnecting')).toEqual([]);
+    expect(connects(server)).toHaveLength(1);
+  });
+});
+
+describe('failed attempts in Chromium', () => {
+  test('HTTP 403 on upgrade: Chromium reports error + 1006 before open; a failed attempt retried with growing backoff', async () => {
+    const server = await useFaultServer();
+    server.setHandshakeMode('reject', { status: 403 });
+    const { page } = await openPage();
+    await startClient(page, { url: `${server.url}/forbidden`, retry: FAST_RETRY, connectTimeout: 2000, random: 0.999 });
+
+    const log = await until(page, 'four retries', (l) => of(l, 'reconnecting').length >= 4);
+    const first = of(log, 'close')[0]!.close;
+    expect(first).toMatchObject({
+      code: 1006,
+      wasClean: false,
+      initiatedBy: 'network',
+      category: 'connect-failed',
+      action: 'reconnect',
+      duringConnect: true,
+      message: `${text('connect-failed', 1006)} ${text('action-reconnect', 1006)}`,
+    });
+    expect(of(log, 'open')).toEqual([]);
+    expect(of(log, 'error')[0]).toMatchObject({ name: 'ConnectionError' });
+
+    // random 0.999: each delay is ~the whole window, 50 → 100 → 200 → 400 ms.
+    const retries = of(log, 'reconnecting').slice(0, 4);
+    expect(retries.map((r) => r.attempt)).toEqual([1, 2, 3, 4]);
+    expect(retries.every((r) => r.close?.category === 'connect-failed' && r.close.duringConnect)).toBe(true);
+    const delays = retries.map((r) => r.delay);
+    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThan(delays[i - 1]!);
+
+    // On the server: the rejected upgrades are spaced by at least the announced delays.
+    const rejects = await server.waitForAll('reject', 5, { timeout: 3000 });
+    expect(rejects.map((e) => e.status)).toEqual([403, 403, 403, 403, 403]);
+    const gaps = rejects.slice(1).map((e, i) => e.mono - rejects[i]!.mono);
+    gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(delays[i]! - TIMER_SLACK_MS));
+    expect(gaps.at(-1)!).toBeGreaterThan(gaps[0]!);
+    console.info(`[core] 403 retries: delays ${delays.map((d) => d.toFixed(0)).join(', ')} ms; server gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
+
+    server.setHandshakeMode('accept');
+    await until(page, 'open after the server accepts', opened(1), 3000);
+    const s = await snapshot(page);
+    expect(s.status).toBe('open');
+    expect(s.lastError).toBeNull();
+    expect(connects(server)).toHaveLength(1);
+  });
+
+  test('a crash loop (accept, then drop) backs off further each time', async () => {
+    const server = await useFaultServer();
+    server.setHandshakeMode('crash');
+    const { page } = await openPage();
+    // random 0.999: 50 → 100 → 200 → 400 ms.
+    await startClient(page, { url: `${server.url}/crash`, retry: FAST_RETRY, connectTimeout: 2000, random: 0.999 });
+
+    const entries = await server.waitForAll('connect', 5, { timeout: 5000 });
+    const log = await until(page, 'four retries', (l) => of(l, 'reconnecting').length >= 4);
+    const retries = of(log, 'reconnecting').slice(0, 4);
+    expect(retries.map((r) => r.attempt)).toEqual([1, 2, 3, 4]);
+    const delays = retries.map((r) => r.delay);
+    for (let i = 1; i < delays.length; i++) expect(delays[i]).toBeGreaterThan(delays[i - 1]!);
+    expect(delays.at(-1)!).toBeLessThanOrEqual(FAST_RETRY.maxDelay);
+
+    const gaps = entries.slice(1).map((e, i) => e.mono - entries[i]!.mono);
+    gaps.forEach((gap, i) => expect(gap).toBeGreaterThanOrEqual(delays[i]! - TIMER_SLACK_MS));
+    expect(gaps.at(-1)!).toBeGreaterThan(gaps[0]!);
+    const closes = of(log, 'close').map((r) => r.close);
+    console.info(
+      `[core] crash loop: delays ${delays.map((d) => d.toFixed(0)).join(', ')} ms; server gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms; ` +
+        `Chromium reported ${closes.map((c) => `${c.code}/${c.category}/duringConnect=${c.duringConnect}`).join(', ')}`,
+    );
+    expect(closes.every((c) => c.action === 'reconnect' && c.code === 1006)).toBe(true);
+    expect((await snapshot(page)).attempt).toBeGreaterThanOrEqual(4);
+  });
+});
+
+describe('input handling in the page', () => {
+  test('bad input throws typed errors synchronously, before any socket exists', async () => {
+    const { page } = await openPage();
+    const results = await page.evaluate(() => {
+      const { RWS } = window as unknown as PageWindow;
+      let constructed = 0;
+      class CountingWebSocket extends WebSocket {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          constructed++;
+          super(url, protocols);
+        }
+      }
+      const attempt = (fn: () => unknown) => {
+        try {
+          fn();
+          return { threw: false };
+        } catch (e) {
+          return {
+            threw: true,
+            name: (e as Error).name,
+            message: (e as Error).message,
+            isError: e instanceof Error,
+            guard: RWS.isResilientWsError(e, (e as Error).name as never),
+          };
+        }
+      };
+      const base = { WebSocket: CountingWebSocket, autoConnect: false };
+      const client = RWS.createClient({ url: 'ws://127.0.0.1:9/typed', ...base });
+      const out = {
+        close1001: attempt(() => client.close(1001)),
+        close2000: attempt(() => client.close(2000)),
+        longReason: attempt(() => client.close(1000, '断'.repeat(42))), // 126 UTF-8 bytes
+        fragment: attempt(() => RWS.createClient({ url: 'ws://127.0.0.1:9/typed#frag', WebSocket: CountingWebSocket })),
+        scheme: attempt(() => RWS.createClient({ url: 'ftp://127.0.0.1:9/typed', WebSocket: CountingWebSocket })),
+        protocol: attempt(() => RWS.createClient({ url: 'ws://127.0.0.1:9/typed', protocols: ['bad token'], ...base })),
+        option: attempt(() => RWS.createClient({ url: 'ws://127.0.0.1:9/typed', retry: { initialDelay: -1 }, ...base })),
+        afterDispose: undefined as unknown,
+        status: client.getSnapshot().status,
+        constructed: 0,
+      };
+      client.dispose();
+      out.afterDispose = attempt(() => client.send('x'));
+      out.constructed = constructed;
+      return out;
+    });
+
+    expect(results.close1001).toMatchObject({ threw: true, name: 'InvalidCloseCodeError', isError: true, guard: true });
+    expect(results.close1001).toMatchObject({ message: expect.stringContaining('1000 or 3000–4999') });
+    expect(results.close2000).toMatchObject({ threw: true, name: 'InvalidCloseCodeError' });
+    expect(results.longReason).toMatchObject({ threw: true, name: 'InvalidCloseReasonError', guard: true });
+    expect(results.fragment).toMatchObject({ threw: true, name: 'InvalidUrlError', isError: true, guard: true });
+    expect(results.fragment).toMatchObject({ message: expect.stringContaining('fragment') });
+    expect(results.scheme).toMatchObject({ threw: true, name: 'InvalidUrlError' });
+    expect(results.protocol).toMatchObject({ threw: true, name: 'InvalidProtocolError' });
+    expect(results.option).toMatchObject({ threw: true, name: 'InvalidOptionError' });
+    expect(results.afterDispose).toMatchObject({ threw: true, name: 'DisposedError' });
+    expect(results.status).toBe('idle'); // a rejected close() changed nothing
+    expect(results.constructed).toBe(0);
+  });
+
+  test('a relative URL resolves against the page origin as ws:, and is what connect() opens', async () => {
+    const { page, origin } = await openPage();
+    const wsOrigin = origin.replace(/^http:/, 'ws:');
+    // The static server is not a WebSocket server: the attempt fails; what matters is the URL.
+    await startClient(page, { url: '/ws?room=1', autoConnect: false, retry: { initialDelay: 5000 } });
+    expect((await snapshot(page)).status).toBe('idle');
+    expect(await page.evaluate(() => (window as unknown as PageWindow).sockets)).toEqual([]);
+
+    await page.evaluate(() => (window as unknown as PageWindow).client!.connect());
+    expect(await page.evaluate(() => (window as unknown as PageWindow).sockets)).toEqual([`${wsOrigin}/ws?room=1`]);
+    expect((await snapshot(page)).url).toBe(`${wsOrigin}/ws?room=1`);
+    await until(page, 'the attempt failed (no WebSocket server there)', (l) => of(l, 'close').length === 1);
+  });
+
+  test('an http: URL is opened as ws: against the real server', async () => {
+    const server = await useFaultServer();
+    const { page } = await openPage();
+    await startClient(page, { url: `${server.httpUrl}/via-http?x=1`, retry: FAST_RETRY });
+    await until(page, 'open', opened(1));
+    expect(await page.evaluate(() => (window as unknown as PageWindow).sockets)).toEqual([`${server.url}/via-http?x=1`]);
+    expect(connects(server).map((e) => e.path)).toEqual(['/via-http?x=1']);
+    expect((await snapshot(page)).url).toBe(`${server.url}/via-http?x=1`);
+  });
+});

@@ -1,0 +1,2 @@
+// Loaded by raw.html: no library, just a readiness flag for the harness self-test.
+document.body.dataset.ready = '1';
