@@ -197,7 +197,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     const prev = snap;
     snap = transition(snap, event);
     if (snap === prev || disposed) return;
-    for (const l of [...listeners]) guarded(l)();
+    for (const l of [...listeners]) l();
     if (prev.status !== snap.status) {
       log('debug', `status ${prev.status} → ${snap.status}`, { url: snap.url, attempt: snap.attempt });
       emit('status', snap);
@@ -234,11 +234,8 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       },
       offline() {
         set({ type: 'update', patch: { online: false } });
-        if (snap.status === 'reconnecting') {
-          cancel('retry');
-          epoch++;
-          set({ type: 'wait', status: 'offline' });
-        } else if (snap.status === 'open') heartbeat?.probe();
+        if (snap.status === 'reconnecting') park('offline');
+        else if (snap.status === 'open') heartbeat?.probe();
       },
       visible() {
         if (snap.status === 'open') heartbeat?.probe();
@@ -246,9 +243,8 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       },
       freeze() {
         heartbeat?.stop();
-        const waiting = timers.retry !== undefined;
-        cancel('retry', 'stable', 'drain', 'ttl', 'idle');
-        if (waiting) set({ type: 'wait', status: 'suspended' });
+        if (timers.retry !== undefined) park('suspended');
+        cancel('stable', 'drain', 'ttl', 'idle');
       },
       resume() {
         // Chromium drops sockets of a frozen page at resume (close 1006 right after): like a
@@ -265,11 +261,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       pagehide() {
         if (snap.status === 'connecting' || snap.status === 'open' || snap.status === 'closing' || snap.status === 'reconnecting') {
           if (socket) end({ by: 'browser', category: 'suspended', then: 'suspend' }, 1000, 'page hidden', true);
-          else {
-            cancel('retry');
-            epoch++;
-            set({ type: 'wait', status: 'suspended' });
-          }
+          else park('suspended');
         }
       },
       pageshow(persisted) {
@@ -279,6 +271,13 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
         else if (snap.status === 'open') heartbeat?.probe();
       },
     });
+  };
+
+  /** Cancel a pending retry (and stale async work) and wait in `status` for a browser signal. */
+  const park = (status: 'offline' | 'suspended') => {
+    cancel('retry');
+    epoch++;
+    set({ type: 'wait', status });
   };
 
   const deactivate = () => {
@@ -339,6 +338,14 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     restoredAt = -Infinity; // only a socket that predates a restore gets the quiet path
     const my = ++epoch;
     set({ type: 'connect', attempt: failures, url: snap.url ?? '' });
+    // The timeout covers the whole attempt, a slow async url/protocols provider included.
+    if (o.connectTimeout > 0) {
+      later('connect', () => {
+        epoch++; // a provider that resolves from now on is too late
+        const error = fail('ConnectTimeoutError', `Connecting to ${snap.url || 'the server'} took longer than ${o.connectTimeout} ms.`);
+        end({ by: 'timeout', category: 'connect-timeout', then: 'decide', error }, undefined, undefined, true);
+      }, o.connectTimeout);
+    }
     let url: unknown;
     let protocols: unknown;
     try {
@@ -356,6 +363,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   }
 
   function providerFailed(cause: unknown): void {
+    cancel('connect');
     const error = fail('UrlProviderError', 'The url or protocols provider failed; retrying.', { cause });
     report(error);
     retryOrStop(null, 'connect-failed', null, error);
@@ -387,12 +395,6 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     ending = null;
     ws.binaryType = o.binaryType;
     log('debug', `connecting to ${masked}`);
-    if (o.connectTimeout > 0) {
-      later('connect', () => {
-        const error = fail('ConnectTimeoutError', `Connecting to ${masked} took longer than ${o.connectTimeout} ms.`);
-        end({ by: 'timeout', category: 'connect-timeout', then: 'decide', error }, undefined, undefined, true);
-      }, o.connectTimeout);
-    }
     ws.onopen = () => ws === socket && opened(ws, masked);
     ws.onmessage = (e) => ws === socket && received(e.data as RawMessage);
     ws.onerror = () => ws === socket && errored(masked, protocols.length > 0);
@@ -400,6 +402,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   }
 
   function configError(error: ResilientWsError): void {
+    cancel('connect');
     report(error);
     const close = outcome(info(1006, '', false, 'client', 'client', 'stop', true), 'configuration', failures);
     set({ type: 'stop', close, error });
@@ -767,7 +770,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     },
     subscribe(listener) {
       if (disposed) return () => {};
-      const l = () => listener();
+      const l = guarded(() => listener());
       listeners.add(l);
       wake();
       checkIdle();

@@ -1000,3 +1000,29 @@ describe('bad input is rejected synchronously with a typed, helpful error', () =
     expectTyped(make(opts), 'InvalidOptionError', message);
   });
 });
+
+describe('a url provider that never settles', () => {
+  it('is bounded by connectTimeout: the attempt fails, is retried, and a late answer is ignored', async () => {
+    vi.useFakeTimers();
+    const fake = fakeWebSocket();
+    const answers: ((url: string) => void)[] = [];
+    const client = createClient({
+      url: () => new Promise<string>((resolve) => answers.push(resolve)),
+      WebSocket: fake.WebSocket,
+      heartbeat: false,
+      lifecycle: false,
+      random: () => 0.5,
+      connectTimeout: 1000,
+    });
+    onTestFinished(() => client.dispose());
+    vi.advanceTimersByTime(1000);
+    expect(client.getSnapshot()).toMatchObject({ status: 'reconnecting', lastClose: { category: 'connect-timeout' } });
+    expect(isResilientWsError(client.getSnapshot().lastError, 'ConnectTimeoutError')).toBe(true);
+    answers[0]!('ws://late.example/');
+    for (let i = 0; i < 5; i++) await Promise.resolve();
+    expect(fake.sockets).toHaveLength(0);
+    expect(client.getSnapshot().status).toBe('reconnecting');
+    vi.advanceTimersByTime(500);
+    expect(answers).toHaveLength(2);
+  });
+});
