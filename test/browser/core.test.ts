@@ -8,108 +8,19 @@
  * through the options; waits are bounded; where the point is that nothing happens, a fixed window
  * several retry delays long. Needs `npm run build` first.
  */
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { en, type CloseInfo, type Client, type ClientOptions, type ConnectionStatus, type Snapshot } from '../../src/index';
-import { launchChromium, useBrowserPage, type Browser, type Page } from '../support/chromium';
-import { useFaultServer } from '../support/fixtures';
-import type { FaultServer, LogEntry } from '../support/fault-server.mjs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { en } from '../../src/index';
+import { launchChromium, type Browser, type Page } from '../support/chromium';
+import { FAST_RETRY, connects, useFaultServer } from '../support/fixtures';
+import { of, opened, startPageClient, statusIs, useCheckedPage, type PageClientOptions } from '../support/page-client';
+import { sleep } from '../support/wait';
 
 const CHINESE_REASON = '服务端维护中,请稍后重连';
-const FAST_RETRY = { initialDelay: 50, maxDelay: 400, minUptime: 300 };
 /** Longer than several retry windows at FAST_RETRY: if a reconnect were coming, it would be here. */
 const NOTHING_HAPPENS_MS = 600;
 /** Page and server clocks are different processes; timers may also fire a little early. */
 const TIMER_SLACK_MS = 5;
 
-// ---------------------------------------------------------------------------------------------
-// A client inside the page, recording what it reports
-// ---------------------------------------------------------------------------------------------
-
-/** Everything the client reported, with the page's `performance.now()`. */
-type Rec =
-  | { t: number; type: 'status'; status: ConnectionStatus; attempt: number }
-  | { t: number; type: 'open'; url: string }
-  | { t: number; type: 'close'; close: CloseInfo }
-  | { t: number; type: 'reconnecting'; attempt: number; delay: number; close: CloseInfo | null }
-  | { t: number; type: 'error'; name: string; message: string }
-  | { t: number; type: 'message'; data: string };
-type Of<K extends Rec['type']> = Extract<Rec, { type: K }>;
-const of = <K extends Rec['type']>(log: readonly Rec[], type: K): Of<K>[] => log.filter((r): r is Of<K> => r.type === type);
-
-interface PageWindow {
-  RWS: typeof import('../../src/index');
-  client?: Client<unknown, unknown>;
-  log: Rec[];
-  /** URL of every WebSocket the client constructed, in order. */
-  sockets: string[];
-}
-
-/** JSON-able client options; `random` is a constant jitter draw. */
-type PageOptions = Omit<ClientOptions, 'url' | 'random' | 'WebSocket' | 'clock' | 'logger' | 'refresh' | 'protocols' | 'codec' | 'closePolicy' | 'messages'> & {
-  url: string;
-  random?: number;
-};
-
-/**
- * Creates `window.client` in the page with a WebSocket subclass that records every URL it is
- * constructed with, and starts recording its events into `window.log`.
- */
-async function startClient(page: Page, options: PageOptions): Promise<void> {
-  await page.evaluate((opts) => {
-    const w = window as unknown as PageWindow;
-    const log: Rec[] = (w.log = []);
-    const sockets: string[] = (w.sockets = []);
-    class RecordingWebSocket extends WebSocket {
-      constructor(url: string | URL, protocols?: string | string[]) {
-        sockets.push(String(url));
-        super(url, protocols);
-      }
-    }
-    const { random, ...rest } = opts;
-    const client = w.RWS.createClient({
-      ...rest,
-      WebSocket: RecordingWebSocket,
-      ...(random === undefined ? {} : { random: () => random }),
-    });
-    w.client = client;
-    const now = () => performance.now();
-    client.on('status', (s) => log.push({ t: now(), type: 'status', status: s.status, attempt: s.attempt }));
-    client.on('open', (e) => log.push({ t: now(), type: 'open', url: e.url }));
-    client.on('close', (c) => log.push({ t: now(), type: 'close', close: { ...c } }));
-    client.on('reconnecting', (e) => log.push({ t: now(), type: 'reconnecting', attempt: e.attempt, delay: e.delay, close: e.close && { ...e.close } }));
-    client.on('error', (e) => log.push({ t: now(), type: 'error', name: e.name, message: e.message }));
-    client.on('message', (m) => log.push({ t: now(), type: 'message', data: String(m) }));
-  }, options);
-  onTestFinished(() => page.evaluate(() => (window as unknown as PageWindow).client?.dispose()).catch(() => undefined));
-}
-
-const readLog = (page: Page): Promise<Rec[]> => page.evaluate(() => (window as unknown as PageWindow).log);
-const snapshot = (page: Page): Promise<Snapshot> =>
-  page.evaluate(() => {
-    const s = (window as unknown as PageWindow).client!.getSnapshot();
-    // Errors do not survive structured cloning with their name; send the parts we assert on.
-    return { ...s, lastError: s.lastError && ({ name: s.lastError.name, message: s.lastError.message } as never) };
-  });
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-/** Polls the page's log until `predicate` holds (bounded); the error shows the log. */
-async function until(page: Page, what: string, predicate: (log: Rec[]) => boolean, timeout = 5000): Promise<Rec[]> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const log = await readLog(page);
-    if (predicate(log)) return log;
-    if (Date.now() > deadline) {
-      const dump = log.map((r) => `  ${r.t.toFixed(0).padStart(7)} ${JSON.stringify({ ...r, t: undefined })}`).join('\n');
-      throw new Error(`page client: "${what}" did not happen within ${timeout} ms. Log:\n${dump}`);
-    }
-    await sleep(25);
-  }
-}
-
-const opened = (n: number) => (log: Rec[]) => of(log, 'open').length >= n;
-const statusIs = (status: ConnectionStatus) => (log: Rec[]) => of(log, 'status').at(-1)?.status === status;
-const connects = (server: FaultServer) => server.log.filter((e: LogEntry) => e.kind === 'connect');
 const text = (key: keyof typeof en, code: number) => {
   const t = en[key];
   return typeof t === 'function' ? t({ code, attempts: 0 }) : t;
@@ -125,30 +36,25 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function openPage() {
-  const fixture = await useBrowserPage({ browser });
-  onTestFinished(() => {
-    // A library error thrown inside a page task would otherwise pass unnoticed.
-    expect(fixture.pageErrors).toEqual([]);
-  });
-  return fixture;
-}
+const openPage = () => useCheckedPage({ browser });
+/** A client in the page; waits in this file give up after 5 s unless a test says otherwise. */
+const startClient = (page: Page, options: PageClientOptions) => startPageClient(page, { waitTimeout: 5000, ...options });
 
-async function setUp(path: string, options: Partial<PageOptions> = {}) {
+async function setUp(path: string, options: Partial<PageClientOptions> = {}) {
   const server = await useFaultServer();
-  const { page, origin } = await openPage();
-  await startClient(page, { url: `${server.url}${path}`, retry: FAST_RETRY, connectTimeout: 2000, closeTimeout: 500, ...options });
-  return { server, page, origin };
+  const { page } = await openPage();
+  const client = await startClient(page, { url: `${server.url}${path}`, retry: FAST_RETRY, connectTimeout: 2000, closeTimeout: 500, ...options });
+  return { server, client };
 }
 
 describe('server closes in Chromium', () => {
   test('stops after 1000 and surfaces the UTF-8 Chinese reason exactly; never reconnects', async () => {
-    const { server, page } = await setUp('/core');
-    await until(page, 'open', opened(1));
+    const { server, client } = await setUp('/core');
+    await client.until('open', opened(1));
 
     expect(server.closeAll(1000, CHINESE_REASON)).toBe(1);
-    await until(page, 'closed', statusIs('closed'));
-    const s = await snapshot(page);
+    await client.until('closed', statusIs('closed'));
+    const s = await client.snapshot();
     expect(s.lastClose).toMatchObject({
       code: 1000,
       reason: CHINESE_REASON,
@@ -162,23 +68,23 @@ describe('server closes in Chromium', () => {
     expect(s.lastError).toBeNull();
 
     await sleep(NOTHING_HAPPENS_MS); // the point is that nothing happens
-    const log = await readLog(page);
+    const log = await client.records();
     expect(of(log, 'close').map((r) => r.close.reason)).toEqual([CHINESE_REASON]);
     expect(of(log, 'reconnecting')).toEqual([]);
-    expect(await page.evaluate(() => (window as unknown as PageWindow).sockets.length)).toBe(1);
+    expect((await client.sockets()).length).toBe(1);
     expect(connects(server)).toHaveLength(1);
-    expect((await snapshot(page)).status).toBe('closed');
+    expect((await client.snapshot()).status).toBe('closed');
     // The server saw its own close answered with the same code.
     expect(server.log.find((e) => e.kind === 'close')).toMatchObject({ code: 1000 });
   });
 
   test('reconnects after the TCP connection is killed (1006, initiated by the network)', async () => {
-    const { server, page } = await setUp('/core');
-    await until(page, 'open', opened(1));
+    const { server, client } = await setUp('/core');
+    await client.until('open', opened(1));
     const mark = server.mark();
 
     expect(server.killAll()).toBe(1);
-    let log = await until(page, 'close', (l) => of(l, 'close').length === 1);
+    let log = await client.until('close', (l) => of(l, 'close').length === 1);
     expect(of(log, 'close')[0]!.close).toMatchObject({
       code: 1006,
       wasClean: false,
@@ -190,7 +96,7 @@ describe('server closes in Chromium', () => {
     });
 
     const next = await server.waitFor('connect', { since: mark, timeout: 3000 });
-    log = await until(page, 'reopened', opened(2));
+    log = await client.until('reopened', opened(2));
     expect(next.id).not.toBe(connects(server)[0]!.id);
     expect(of(log, 'reconnecting').map((r) => r.attempt)).toEqual([1]);
     expect(of(log, 'status').map((r) => r.status)).toEqual(['connecting', 'open', 'reconnecting', 'connecting', 'open']);
@@ -198,12 +104,12 @@ describe('server closes in Chromium', () => {
   });
 
   test('stops after 1008 and surfaces the policy message, not the raw reason', async () => {
-    const { server, page } = await setUp('/core');
-    await until(page, 'open', opened(1));
+    const { server, client } = await setUp('/core');
+    await client.until('open', opened(1));
 
     server.closeAll(1008, 'internal: banned by rule 42');
-    const log = await until(page, 'closed', statusIs('closed'));
-    const s = await snapshot(page);
+    const log = await client.until('closed', statusIs('closed'));
+    const s = await client.snapshot();
     expect(s.lastClose).toMatchObject({
       code: 1008,
       reason: 'internal: banned by rule 42',
@@ -218,7 +124,7 @@ describe('server closes in Chromium', () => {
     expect(of(log, 'error').map((e) => e.name)).toEqual(['FatalCloseError']);
 
     await sleep(NOTHING_HAPPENS_MS); // the point is that nothing happens
-    expect(of(await readLog(page), 'reconnecting')).toEqual([]);
+    expect(of(await client.records(), 'reconnecting')).toEqual([]);
     expect(connects(server)).toHaveLength(1);
   });
 });
@@ -228,9 +134,9 @@ describe('failed attempts in Chromium', () => {
     const server = await useFaultServer();
     server.setHandshakeMode('reject', { status: 403 });
     const { page } = await openPage();
-    await startClient(page, { url: `${server.url}/forbidden`, retry: FAST_RETRY, connectTimeout: 2000, random: 0.999 });
+    const client = await startClient(page, { url: `${server.url}/forbidden`, retry: FAST_RETRY, connectTimeout: 2000, random: 0.999 });
 
-    const log = await until(page, 'four retries', (l) => of(l, 'reconnecting').length >= 4);
+    const log = await client.until('four retries', (l) => of(l, 'reconnecting').length >= 4);
     const first = of(log, 'close')[0]!.close;
     expect(first).toMatchObject({
       code: 1006,
@@ -260,8 +166,8 @@ describe('failed attempts in Chromium', () => {
     console.info(`[core] 403 retries: delays ${delays.map((d) => d.toFixed(0)).join(', ')} ms; server gaps ${gaps.map((g) => g.toFixed(0)).join(', ')} ms`);
 
     server.setHandshakeMode('accept');
-    await until(page, 'open after the server accepts', opened(1), 3000);
-    const s = await snapshot(page);
+    await client.until('open after the server accepts', opened(1), 3000);
+    const s = await client.snapshot();
     expect(s.status).toBe('open');
     expect(s.lastError).toBeNull();
     expect(connects(server)).toHaveLength(1);
@@ -272,10 +178,10 @@ describe('failed attempts in Chromium', () => {
     server.setHandshakeMode('crash');
     const { page } = await openPage();
     // random 0.999: 50 → 100 → 200 → 400 ms.
-    await startClient(page, { url: `${server.url}/crash`, retry: FAST_RETRY, connectTimeout: 2000, random: 0.999 });
+    const client = await startClient(page, { url: `${server.url}/crash`, retry: FAST_RETRY, connectTimeout: 2000, random: 0.999 });
 
     const entries = await server.waitForAll('connect', 5, { timeout: 5000 });
-    const log = await until(page, 'four retries', (l) => of(l, 'reconnecting').length >= 4);
+    const log = await client.until('four retries', (l) => of(l, 'reconnecting').length >= 4);
     const retries = of(log, 'reconnecting').slice(0, 4);
     expect(retries.map((r) => r.attempt)).toEqual([1, 2, 3, 4]);
     const delays = retries.map((r) => r.delay);
@@ -291,7 +197,7 @@ describe('failed attempts in Chromium', () => {
         `Chromium reported ${closes.map((c) => `${c.code}/${c.category}/duringConnect=${c.duringConnect}`).join(', ')}`,
     );
     expect(closes.every((c) => c.action === 'reconnect' && c.code === 1006)).toBe(true);
-    expect((await snapshot(page)).attempt).toBeGreaterThanOrEqual(4);
+    expect((await client.snapshot()).attempt).toBeGreaterThanOrEqual(4);
   });
 });
 
@@ -299,7 +205,7 @@ describe('input handling in the page', () => {
   test('bad input throws typed errors synchronously, before any socket exists', async () => {
     const { page } = await openPage();
     const results = await page.evaluate(() => {
-      const { RWS } = window as unknown as PageWindow;
+      const { RWS } = window as unknown as { RWS: typeof import('../../src/index') };
       let constructed = 0;
       class CountingWebSocket extends WebSocket {
         constructor(url: string | URL, protocols?: string | string[]) {
@@ -359,23 +265,23 @@ describe('input handling in the page', () => {
     const { page, origin } = await openPage();
     const wsOrigin = origin.replace(/^http:/, 'ws:');
     // The static server is not a WebSocket server: the attempt fails; what matters is the URL.
-    await startClient(page, { url: '/ws?room=1', autoConnect: false, retry: { initialDelay: 5000 } });
-    expect((await snapshot(page)).status).toBe('idle');
-    expect(await page.evaluate(() => (window as unknown as PageWindow).sockets)).toEqual([]);
+    const client = await startClient(page, { url: '/ws?room=1', autoConnect: false, retry: { initialDelay: 5000 } });
+    expect((await client.snapshot()).status).toBe('idle');
+    expect(await client.sockets()).toEqual([]);
 
-    await page.evaluate(() => (window as unknown as PageWindow).client!.connect());
-    expect(await page.evaluate(() => (window as unknown as PageWindow).sockets)).toEqual([`${wsOrigin}/ws?room=1`]);
-    expect((await snapshot(page)).url).toBe(`${wsOrigin}/ws?room=1`);
-    await until(page, 'the attempt failed (no WebSocket server there)', (l) => of(l, 'close').length === 1);
+    await client.connect();
+    expect(await client.sockets()).toEqual([`${wsOrigin}/ws?room=1`]);
+    expect((await client.snapshot()).url).toBe(`${wsOrigin}/ws?room=1`);
+    await client.until('the attempt failed (no WebSocket server there)', (l) => of(l, 'close').length === 1);
   });
 
   test('an http: URL is opened as ws: against the real server', async () => {
     const server = await useFaultServer();
     const { page } = await openPage();
-    await startClient(page, { url: `${server.httpUrl}/via-http?x=1`, retry: FAST_RETRY });
-    await until(page, 'open', opened(1));
-    expect(await page.evaluate(() => (window as unknown as PageWindow).sockets)).toEqual([`${server.url}/via-http?x=1`]);
+    const client = await startClient(page, { url: `${server.httpUrl}/via-http?x=1`, retry: FAST_RETRY });
+    await client.until('open', opened(1));
+    expect(await client.sockets()).toEqual([`${server.url}/via-http?x=1`]);
     expect(connects(server).map((e) => e.path)).toEqual(['/via-http?x=1']);
-    expect((await snapshot(page)).url).toBe(`${server.url}/via-http?x=1`);
+    expect((await client.snapshot()).url).toBe(`${server.url}/via-http?x=1`);
   });
 });

@@ -14,12 +14,12 @@ import { readFile } from 'node:fs/promises';
 import { extname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import type { CloseInfo, Client, ClientOptions, ConnectionStatus, Snapshot } from '../../src/index';
-import { REPO_ROOT, freezePage, launchChromium, resumePage, useBrowserPage, type Browser, type Page } from '../support/chromium';
-import { useFaultServer } from '../support/fixtures';
-import type { FaultServer, LogEntry } from '../support/fault-server.mjs';
+import type { CloseInfo, Client } from '../../src/index';
+import { REPO_ROOT, freezePage, launchChromium, resumePage, type Browser, type Page } from '../support/chromium';
+import { FAST_RETRY, connects, useFaultServer } from '../support/fixtures';
+import { describeRecords, of, opened, startPageClient, statusIs, useCheckedPage, type PageClientOptions, type Rec } from '../support/page-client';
+import { sleep } from '../support/wait';
 
-const FAST_RETRY = { initialDelay: 50, maxDelay: 400, minUptime: 300 };
 /** ~10 s before any retry: only a lifecycle handler can reconnect sooner. */
 const SLOW_RETRY = { initialDelay: 10_000, maxDelay: 10_000, minUptime: 300 };
 const SLOW_RANDOM = 0.999;
@@ -28,93 +28,29 @@ const PROMPT_MS = 3000;
 /** Slack on top of the heartbeat's own budget for a loaded 2-core machine. */
 const DETECTION_SLACK_MS = 1500;
 
-// ---------------------------------------------------------------------------------------------
-// A client inside the page, recording what it reports and the browser signals it hears
-// ---------------------------------------------------------------------------------------------
-
-type Rec =
-  | { t: number; type: 'status'; status: ConnectionStatus; attempt: number }
-  | { t: number; type: 'open'; url: string }
-  | { t: number; type: 'close'; close: CloseInfo }
-  | { t: number; type: 'reconnecting'; attempt: number; delay: number }
-  | { t: number; type: 'error'; name: string; message: string }
-  | { t: number; type: 'message'; data: string }
-  | { t: number; type: 'rtt'; rtt: number; smoothedRtt: number }
-  | { t: number; type: 'signal'; signal: string; onLine: boolean; visibility: string };
-type Of<K extends Rec['type']> = Extract<Rec, { type: K }>;
-const of = <K extends Rec['type']>(log: readonly Rec[], type: K): Of<K>[] => log.filter((r): r is Of<K> => r.type === type);
-
-interface PageWindow {
-  RWS: typeof import('../../src/index');
-  client?: Client<unknown, unknown>;
-  log: Rec[];
-  sockets: string[];
-}
-
-type PageOptions = Omit<ClientOptions, 'url' | 'random' | 'WebSocket' | 'clock' | 'logger' | 'refresh' | 'protocols' | 'codec' | 'closePolicy' | 'messages'> & {
-  url: string;
-  random?: number;
-};
-
-async function startClient(page: Page, options: PageOptions): Promise<void> {
-  await page.evaluate((opts) => {
-    const w = window as unknown as PageWindow;
-    const log: Rec[] = (w.log = []);
-    const sockets: string[] = (w.sockets = []);
-    class RecordingWebSocket extends WebSocket {
-      constructor(url: string | URL, protocols?: string | string[]) {
-        sockets.push(String(url));
-        super(url, protocols);
-      }
-    }
-    const now = () => performance.now();
-    // Registered before the client exists, so a record of the signal precedes what the client did about it.
-    const signal = (name: string) => log.push({ t: now(), type: 'signal', signal: name, onLine: navigator.onLine, visibility: document.visibilityState });
-    for (const name of ['online', 'offline']) window.addEventListener(name, () => signal(name));
-    for (const name of ['freeze', 'resume', 'visibilitychange']) document.addEventListener(name, () => signal(name));
-    const { random, ...rest } = opts;
-    const client = w.RWS.createClient({
-      ...rest,
-      WebSocket: RecordingWebSocket,
-      ...(random === undefined ? {} : { random: () => random }),
-    });
-    w.client = client;
-    client.on('status', (s) => log.push({ t: now(), type: 'status', status: s.status, attempt: s.attempt }));
-    client.on('open', (e) => log.push({ t: now(), type: 'open', url: e.url }));
-    client.on('close', (c) => log.push({ t: now(), type: 'close', close: { ...c } }));
-    client.on('reconnecting', (e) => log.push({ t: now(), type: 'reconnecting', attempt: e.attempt, delay: e.delay }));
-    client.on('error', (e) => log.push({ t: now(), type: 'error', name: e.name, message: e.message }));
-    client.on('message', (m) => log.push({ t: now(), type: 'message', data: String(m) }));
-    client.on('rtt', (e) => log.push({ t: now(), type: 'rtt', rtt: e.rtt, smoothedRtt: e.smoothedRtt }));
-  }, options);
-  onTestFinished(() => page.evaluate(() => (window as unknown as PageWindow).client?.dispose()).catch(() => undefined));
-}
-
-const readLog = (page: Page): Promise<Rec[]> => page.evaluate(() => (window as unknown as PageWindow).log);
-const socketCount = (page: Page): Promise<number> => page.evaluate(() => (window as unknown as PageWindow).sockets.length);
-const snapshot = (page: Page): Promise<Snapshot> =>
-  page.evaluate(() => {
-    const s = (window as unknown as PageWindow).client!.getSnapshot();
-    return { ...s, lastError: s.lastError && ({ name: s.lastError.name, message: s.lastError.message } as never) };
-  });
-
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-const dumpLog = (log: readonly Rec[]) => log.map((r) => `  ${r.t.toFixed(0).padStart(7)} ${JSON.stringify({ ...r, t: undefined })}`).join('\n');
-
-async function until(page: Page, what: string, predicate: (log: Rec[]) => boolean, timeout = 5000): Promise<Rec[]> {
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const log = await readLog(page);
-    if (predicate(log)) return log;
-    if (Date.now() > deadline) throw new Error(`page client: "${what}" did not happen within ${timeout} ms. Log:\n${dumpLog(log)}`);
-    await sleep(25);
-  }
-}
-
-const opened = (n: number) => (log: Rec[]) => of(log, 'open').length >= n;
-const statusIs = (status: ConnectionStatus) => (log: Rec[]) => of(log, 'status').at(-1)?.status === status;
-const connects = (server: FaultServer) => server.log.filter((e: LogEntry) => e.kind === 'connect');
+/**
+ * A client in the page that also records the browser signals it hears; waits in this file give
+ * up after 5 s unless a test says otherwise.
+ */
+const startClient = (page: Page, options: PageClientOptions) => startPageClient(page, { waitTimeout: 5000, recordSignals: true, ...options });
 const signalAt = (log: readonly Rec[], name: string) => of(log, 'signal').find((r) => r.signal === name);
+
+/**
+ * For the lifecycle tests: a client whose backoff is ~10 s, its heartbeat allowing `grace` ms, open and
+ * stable (the attempt counter is back to 0).
+ */
+async function startStableClient(page: Page, url: string, { grace }: { grace: number }) {
+  const client = await startClient(page, {
+    url,
+    retry: SLOW_RETRY,
+    random: SLOW_RANDOM,
+    heartbeat: { interval: 1000, timeout: 1000, grace },
+    closeTimeout: 500,
+  });
+  await client.until('open', opened(1));
+  await sleep(SLOW_RETRY.minUptime + 100); // stable: the attempt counter is back to 0
+  return client;
+}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -126,26 +62,21 @@ afterAll(async () => {
   await browser?.close();
 });
 
-async function openPage(opts: Parameters<typeof useBrowserPage>[0] = {}) {
-  const fixture = await useBrowserPage(opts.freezable ? opts : { browser, ...opts });
-  onTestFinished(() => {
-    expect(fixture.pageErrors).toEqual([]);
-  });
-  return fixture;
-}
+/** A page of the shared browser, or of a freezable one. */
+const openPage = ({ freezable = false } = {}) => useCheckedPage(freezable ? { freezable } : { browser });
 
 describe('heartbeat in Chromium', () => {
   test('a black-holed connection is detected within interval + timeout and replaced', async () => {
     const server = await useFaultServer();
     const { page } = await openPage();
     const heartbeat = { interval: 300, timeout: 300 };
-    await startClient(page, { url: `${server.url}/live`, heartbeat, retry: FAST_RETRY, closeTimeout: 500 });
-    await until(page, 'a heartbeat round trip', (l) => of(l, 'rtt').length >= 1);
+    const client = await startClient(page, { url: `${server.url}/live`, heartbeat, retry: FAST_RETRY, closeTimeout: 500 });
+    await client.until('a heartbeat round trip', (l) => of(l, 'rtt').length >= 1);
     const mark = server.mark();
 
     const t0 = performance.now();
     expect(server.blackholeAll()).toBe(1);
-    const log = await until(page, 'the dead connection closed', (l) => of(l, 'close').length >= 1, heartbeat.interval + heartbeat.timeout + DETECTION_SLACK_MS + 2000);
+    const log = await client.until('the dead connection closed', (l) => of(l, 'close').length >= 1, heartbeat.interval + heartbeat.timeout + DETECTION_SLACK_MS + 2000);
     const detected = performance.now() - t0;
     const next = await server.waitFor('connect', { since: mark, timeout: 3000 });
     const replaced = next.mono - t0;
@@ -166,8 +97,8 @@ describe('heartbeat in Chromium', () => {
     expect(replaced).toBeLessThan(heartbeat.interval + heartbeat.timeout + FAST_RETRY.initialDelay + DETECTION_SLACK_MS);
     expect(next.id).not.toBe(connects(server)[0]!.id);
 
-    await until(page, 'reopened', opened(2));
-    const s = await snapshot(page);
+    await client.until('reopened', opened(2));
+    const s = await client.snapshot();
     expect(s.status).toBe('open');
     expect(s.lastClose).toMatchObject({ initiatedBy: 'heartbeat' });
     expect(s.lastError).toBeNull();
@@ -176,13 +107,13 @@ describe('heartbeat in Chromium', () => {
   test('pongs stay out of the message stream; RTT is measured and plausible', async () => {
     const server = await useFaultServer();
     const { page } = await openPage();
-    await startClient(page, { url: `${server.url}/rtt`, heartbeat: { interval: 100, timeout: 1000 }, retry: FAST_RETRY });
-    await until(page, 'open', opened(1));
+    const client = await startClient(page, { url: `${server.url}/rtt`, heartbeat: { interval: 100, timeout: 1000 }, retry: FAST_RETRY });
+    await client.until('open', opened(1));
 
-    await page.evaluate(() => (window as unknown as PageWindow).client!.send('hello'));
-    await until(page, 'three heartbeat round trips', (l) => of(l, 'rtt').length >= 3);
-    await page.evaluate(() => (window as unknown as PageWindow).client!.send('after'));
-    const log = await until(page, 'the echo of "after"', (l) => of(l, 'message').some((m) => m.data === 'after'));
+    await client.send('hello');
+    await client.until('three heartbeat round trips', (l) => of(l, 'rtt').length >= 3);
+    await client.send('after');
+    const log = await client.until('the echo of "after"', (l) => of(l, 'message').some((m) => m.data === 'after'));
 
     expect(of(log, 'message').map((m) => m.data)).toEqual(['hello', 'after']);
     expect(server.log.filter((e) => e.kind === 'message' && e.data === 'ping').length).toBeGreaterThanOrEqual(3);
@@ -193,7 +124,7 @@ describe('heartbeat in Chromium', () => {
       expect(r.rtt).toBeLessThan(1000);
     }
     expect(rtts[0]!.smoothedRtt).toBe(rtts[0]!.rtt); // the first sample seeds the average
-    const s = await snapshot(page);
+    const s = await client.snapshot();
     expect(s.rtt).not.toBeNull();
     expect(s.smoothedRtt).not.toBeNull();
     expect(s.smoothedRtt!).toBeGreaterThanOrEqual(0);
@@ -206,21 +137,21 @@ describe('heartbeat in Chromium', () => {
     const server = await useFaultServer({ serverPing: { interval: 100 }, echo: false });
     const { page } = await openPage();
     const timeout = 1000;
-    await startClient(page, { url: `${server.url}/server-ping`, heartbeat: { mode: 'server', timeout }, retry: FAST_RETRY });
-    await until(page, 'open', opened(1));
+    const client = await startClient(page, { url: `${server.url}/server-ping`, heartbeat: { mode: 'server', timeout }, retry: FAST_RETRY });
+    await client.until('open', opened(1));
 
     // Fifteen answered pings span ~1.5 s, longer than `timeout`: only the pings keep it open.
     const pongs = await server.waitForAll((e) => e.kind === 'message' && e.data === 'pong', 15, { timeout: 6000 });
-    let log = await readLog(page);
-    expect(new Set(pongs.map((p) => p.id)), dumpLog(log)).toEqual(new Set([connects(server)[0]!.id]));
+    let log = await client.records();
+    expect(new Set(pongs.map((p) => p.id)), describeRecords(log)).toEqual(new Set([connects(server)[0]!.id]));
     expect(of(log, 'message')).toEqual([]); // pings are heartbeat traffic, not messages
     expect(of(log, 'close')).toEqual([]);
-    expect((await snapshot(page)).status).toBe('open');
+    expect((await client.snapshot()).status).toBe('open');
 
     const mark = server.mark();
     const t0 = performance.now();
     server.setServerPing(null);
-    log = await until(page, 'the silent connection closed', (l) => of(l, 'close').length >= 1, timeout + DETECTION_SLACK_MS + 2000);
+    log = await client.until('the silent connection closed', (l) => of(l, 'close').length >= 1, timeout + DETECTION_SLACK_MS + 2000);
     console.info(`[liveness] server-ping silence detected ~${(performance.now() - t0).toFixed(0)} ms after the pings stopped (timeout ${timeout} ms)`);
     expect(of(log, 'close')[0]!.close).toMatchObject({ initiatedBy: 'heartbeat', category: 'heartbeat-timeout', action: 'reconnect' });
     await server.waitFor('connect', { since: mark, timeout: 3000 });
@@ -231,64 +162,48 @@ describe('browser lifecycle in Chromium', () => {
   test('offline: no attempts while offline, even after the connection is lost; reconnects right after online', async () => {
     const server = await useFaultServer();
     const { page, context } = await openPage();
-    await startClient(page, {
-      url: `${server.url}/offline`,
-      retry: SLOW_RETRY,
-      random: SLOW_RANDOM,
-      heartbeat: { interval: 1000, timeout: 1000, grace: 500 },
-      closeTimeout: 500,
-    });
-    await until(page, 'open', opened(1));
-    await sleep(SLOW_RETRY.minUptime + 100); // stable: the attempt counter is back to 0
+    const client = await startStableClient(page, `${server.url}/offline`, { grace: 500 });
 
     // In this Chromium, setOffline also makes new WebSockets to 127.0.0.1 fail without reaching
     // the server (and stalls open ones; see harness.test.ts), so the server log alone cannot show
     // that the client held back: the page counts every WebSocket the client constructs.
     await context.setOffline(true);
-    await until(page, 'offline signal', (l) => !!signalAt(l, 'offline'));
-    expect((await snapshot(page)).online).toBe(false);
+    await client.until('offline signal', (l) => !!signalAt(l, 'offline'));
+    expect((await client.snapshot()).online).toBe(false);
 
     // The server drops the connection while the browser is offline.
     expect(server.killAll()).toBe(1);
-    let log = await until(page, 'status offline', statusIs('offline'), 5000);
+    let log = await client.until('status offline', statusIs('offline'), 5000);
     const lost = of(log, 'close')[0]!.close;
     console.info(`[liveness] connection lost while offline: ${JSON.stringify({ code: lost.code, initiatedBy: lost.initiatedBy, category: lost.category })}`);
     expect(lost.action).toBe('reconnect');
-    const socketsWhenOffline = await socketCount(page);
+    const socketsWhenOffline = (await client.sockets()).length;
     const connectsWhenOffline = connects(server).length;
 
     await sleep(1500); // the point is that nothing happens
-    log = await readLog(page);
+    log = await client.records();
     const offlineAt = of(log, 'status').findIndex((r) => r.status === 'offline');
     expect(of(log, 'status').slice(offlineAt).map((r) => r.status)).toEqual(['offline']);
     expect(of(log, 'reconnecting')).toEqual([]);
-    expect(await socketCount(page)).toBe(socketsWhenOffline);
+    expect((await client.sockets()).length).toBe(socketsWhenOffline);
     expect(connects(server)).toHaveLength(connectsWhenOffline);
-    const s = await snapshot(page);
+    const s = await client.snapshot();
     expect(s).toMatchObject({ status: 'offline', online: false, nextRetryAt: null });
 
     await context.setOffline(false);
-    log = await until(page, 'reopened after online', opened(2), PROMPT_MS + 2000);
+    log = await client.until('reopened after online', opened(2), PROMPT_MS + 2000);
     const online = signalAt(log, 'online')!;
     const reopen = of(log, 'open')[1]!;
     console.info(`[liveness] reconnected ${(reopen.t - online.t).toFixed(0)} ms after the online event`);
     expect(reopen.t - online.t).toBeLessThan(PROMPT_MS);
-    expect((await snapshot(page))).toMatchObject({ status: 'open', online: true, lastError: null });
+    expect((await client.snapshot())).toMatchObject({ status: 'open', online: true, lastError: null });
     expect(connects(server)).toHaveLength(2);
   });
 
   test('freeze: a connection killed while the page is frozen is replaced promptly after resume (page still hidden)', async () => {
     const server = await useFaultServer();
     const { page, cdp } = await openPage({ freezable: true });
-    await startClient(page, {
-      url: `${server.url}/freeze`,
-      retry: SLOW_RETRY,
-      random: SLOW_RANDOM,
-      heartbeat: { interval: 1000, timeout: 1000, grace: 1000 },
-      closeTimeout: 500,
-    });
-    await until(page, 'open', opened(1));
-    await sleep(SLOW_RETRY.minUptime + 100); // stable: the attempt counter is back to 0
+    const client = await startStableClient(page, `${server.url}/freeze`, { grace: 1000 });
     const session = await cdp();
     const mark = server.mark();
 
@@ -301,8 +216,8 @@ describe('browser lifecycle in Chromium', () => {
     // `resume` handler can make the reconnect prompt.
     await resumePage(session, { visible: false });
 
-    const log = await until(page, 'reopened after resume', opened(2), PROMPT_MS + 1000).catch(async (err: Error) => {
-      const s = await snapshot(page);
+    const log = await client.until('reopened after resume', opened(2), PROMPT_MS + 1000).catch(async (err: Error) => {
+      const s = await client.snapshot();
       throw new Error(`${err.message}\nsnapshot: status ${s.status}, retryDelay ${String(s.retryDelay)} ms, lastClose ${JSON.stringify(s.lastClose)}`);
     });
     const resume = signalAt(log, 'resume')!;
@@ -313,23 +228,15 @@ describe('browser lifecycle in Chromium', () => {
     expect(log.filter((r) => r.type !== 'signal' && r.t > freeze.t && r.t < resume.t)).toEqual([]); // nothing ran while frozen
     expect(signalAt(log, 'visibilitychange')?.visibility).toBe('hidden');
     expect(log.filter((r) => r.type === 'signal' && r.signal === 'visibilitychange' && r.visibility === 'visible')).toEqual([]);
-    expect(reopen.t - resume.t, dumpLog(log)).toBeLessThan(PROMPT_MS);
+    expect(reopen.t - resume.t, describeRecords(log)).toBeLessThan(PROMPT_MS);
     await server.waitFor('connect', { since: mark, timeout: 1000 });
-    expect((await snapshot(page)).status).toBe('open');
+    expect((await client.snapshot()).status).toBe('open');
   });
 
   test('freeze: the socket Chromium drops at resume is replaced promptly when the page is visible again', async () => {
     const server = await useFaultServer();
     const { page, cdp } = await openPage({ freezable: true });
-    await startClient(page, {
-      url: `${server.url}/freeze-visible`,
-      retry: SLOW_RETRY,
-      random: SLOW_RANDOM,
-      heartbeat: { interval: 1000, timeout: 1000, grace: 1000 },
-      closeTimeout: 500,
-    });
-    await until(page, 'open', opened(1));
-    await sleep(SLOW_RETRY.minUptime + 100);
+    const client = await startStableClient(page, `${server.url}/freeze-visible`, { grace: 1000 });
     const session = await cdp();
     const mark = server.mark();
 
@@ -338,7 +245,7 @@ describe('browser lifecycle in Chromium', () => {
     expect(server.connectionCount()).toBe(1); // the freeze itself keeps the TCP connection
     await resumePage(session); // and visible again, as when the user comes back to the tab
 
-    const log = await until(page, 'reopened after resume', opened(2), PROMPT_MS + 1000);
+    const log = await client.until('reopened after resume', opened(2), PROMPT_MS + 1000);
     const resume = signalAt(log, 'resume')!;
     const reopen = of(log, 'open')[1]!;
     const closes = of(log, 'close').map((r) => r.close);
@@ -349,10 +256,10 @@ describe('browser lifecycle in Chromium', () => {
         `${JSON.stringify(closes.map((c) => ({ code: c.code, initiatedBy: c.initiatedBy, category: c.category })))}; ` +
         `reconnected ${(reopen.t - resume.t).toFixed(0)} ms after resume`,
     );
-    expect(reopen.t - resume.t, dumpLog(log)).toBeLessThan(PROMPT_MS);
+    expect(reopen.t - resume.t, describeRecords(log)).toBeLessThan(PROMPT_MS);
     expect(closes.every((c) => c.action === 'reconnect')).toBe(true);
     await server.waitFor('connect', { since: mark, timeout: 1000 });
-    const s = await snapshot(page);
+    const s = await client.snapshot();
     expect(s).toMatchObject({ status: 'open', lastError: null });
   });
 });

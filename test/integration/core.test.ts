@@ -1,16 +1,8 @@
-import { describe, expect, onTestFinished, test } from 'vitest';
-import { WebSocket } from 'undici';
-import {
-  createClient,
-  en,
-  isResilientWsError,
-  type ClientOptions,
-  type MessageKey,
-  type WebSocketConstructor,
-} from '../../src/index';
-import { useFaultServer } from '../support/fixtures';
-import type { FaultServer, LogEntry } from '../support/fault-server.mjs';
-import { recordEvents, waitForEvent, waitForSnapshot } from '../support/wait';
+import { describe, expect, test } from 'vitest';
+import { en, isResilientWsError, type ClientOptions, type MessageKey } from '../../src/index';
+import { FAST_RETRY, connects, useFaultServer, type FaultServer } from '../support/fixtures';
+import { isOpen, startNodeClient } from '../support/node-client';
+import { recordEvents, sleep, waitForEvent, waitForSnapshot } from '../support/wait';
 
 /**
  * The client (Node, undici 7's WebSocket) against the real fault-injecting server: what it does
@@ -20,34 +12,18 @@ import { recordEvents, waitForEvent, waitForSnapshot } from '../support/wait';
  */
 
 const CHINESE_REASON = '服务端维护中,请稍后重连';
-const FAST_RETRY = { initialDelay: 50, maxDelay: 400, minUptime: 300 };
 /** Longer than several retry windows at FAST_RETRY: if a reconnect were coming, it would be here. */
 const NOTHING_HAPPENS_MS = 500;
 /** Node timers may fire up to ~1 ms early measured against performance.now(). */
 const TIMER_SLACK_MS = 2;
 
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+/** Every client in this file connects to `/core`. */
+const startClient = (server: FaultServer, options?: Partial<ClientOptions>) => startNodeClient(server, '/core', options);
 
-function startClient(server: FaultServer, options: Partial<ClientOptions> = {}) {
-  const { retry, ...rest } = options;
-  const client = createClient({
-    url: `${server.url}/core`,
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    connectTimeout: 1000,
-    closeTimeout: 300,
-    ...rest,
-    retry: { ...FAST_RETRY, ...(typeof retry === 'object' ? retry : {}) },
-  });
-  onTestFinished(() => client.dispose());
-  return client;
-}
-
-const connects = (server: FaultServer) => server.log.filter((e: LogEntry) => e.kind === 'connect');
 const render = (key: MessageKey, code: number) => {
   const text = en[key];
   return typeof text === 'function' ? text({ code, attempts: 0 }) : text;
 };
-const isOpen = (s: { status: string }) => s.status === 'open';
 
 describe('server closes', () => {
   test('stops after 1000 and keeps the Chinese reason byte for byte; never reconnects', async () => {

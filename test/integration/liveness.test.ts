@@ -1,8 +1,7 @@
-import { describe, expect, onTestFinished, test } from 'vitest';
-import { WebSocket } from 'undici';
-import { createClient, isResilientWsError, type ClientOptions, type WebSocketConstructor } from '../../src/index';
-import { useFaultServer } from '../support/fixtures';
-import type { FaultServer, LogEntry } from '../support/fault-server.mjs';
+import { describe, expect, test } from 'vitest';
+import { isResilientWsError, type ClientOptions } from '../../src/index';
+import { connects, useFaultServer, type FaultServer } from '../support/fixtures';
+import { isOpen, startNodeClient } from '../support/node-client';
 import { recordEvents, waitForEvent, waitForSnapshot } from '../support/wait';
 
 /**
@@ -11,27 +10,13 @@ import { recordEvents, waitForEvent, waitForSnapshot } from '../support/wait';
  * and in server-ping mode answers the server and notices when the server goes quiet.
  */
 
-const FAST_RETRY = { initialDelay: 50, maxDelay: 400, minUptime: 300 };
 /** Slack on top of the heartbeat's own budget for a loaded 2-core machine. */
 const DETECTION_SLACK_MS = 1500;
 /** Node timers may fire up to ~1 ms early measured against performance.now(). */
 const TIMER_SLACK_MS = 2;
 
-function startClient(server: FaultServer, options: Partial<ClientOptions> = {}) {
-  const client = createClient({
-    url: `${server.url}/live`,
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    retry: FAST_RETRY,
-    connectTimeout: 1000,
-    closeTimeout: 300,
-    ...options,
-  });
-  onTestFinished(() => client.dispose());
-  return client;
-}
-
-const isOpen = (s: { status: string }) => s.status === 'open';
-const connects = (server: FaultServer) => server.log.filter((e: LogEntry) => e.kind === 'connect');
+/** Every client in this file connects to `/live`. */
+const startClient = (server: FaultServer, options?: Partial<ClientOptions>) => startNodeClient(server, '/live', options);
 
 describe('client heartbeat', () => {
   test('detects a black-holed open connection and reconnects on a new one', async () => {

@@ -1,8 +1,7 @@
-import { describe, expect, onTestFinished, test } from 'vitest';
-import { WebSocket } from 'undici';
-import { createClient, type CloseInfo, type ClientOptions, type WebSocketConstructor } from '../../src/index';
-import { useFaultServer } from '../support/fixtures';
-import type { FaultServer, LogEntry } from '../support/fault-server.mjs';
+import { describe, expect, test } from 'vitest';
+import type { CloseInfo, ClientOptions } from '../../src/index';
+import { FAST_RETRY, useFaultServer, type FaultServer, type LogEntry } from '../support/fixtures';
+import { isOpen, startNodeClient } from '../support/node-client';
 import { recordEvents, waitForEvent, waitForSnapshot } from '../support/wait';
 
 /**
@@ -12,24 +11,12 @@ import { recordEvents, waitForEvent, waitForSnapshot } from '../support/wait';
  * honoured.
  */
 
-const FAST_RETRY = { initialDelay: 50, maxDelay: 400, minUptime: 300 };
 /** Node timers may fire up to ~1 ms early measured against performance.now(). */
 const TIMER_SLACK_MS = 2;
 
-function startClient(server: FaultServer, options: Partial<ClientOptions> = {}) {
-  const client = createClient({
-    url: `${server.url}/msg`,
-    WebSocket: WebSocket as unknown as WebSocketConstructor,
-    retry: FAST_RETRY,
-    connectTimeout: 1000,
-    closeTimeout: 300,
-    ...options,
-  });
-  onTestFinished(() => client.dispose());
-  return client;
-}
+/** Every client in this file connects to `/msg`. */
+const startClient = (server: FaultServer, options?: Partial<ClientOptions>) => startNodeClient(server, '/msg', options);
 
-const isOpen = (s: { status: string }) => s.status === 'open';
 const numbered = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => `msg-${from + i}`);
 const isNumbered = (e: LogEntry) => e.kind === 'message' && !!e.data?.startsWith('msg-');
 

@@ -11,7 +11,8 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium, useBrowserPage, type Browser } from '../support/chromium';
 import { useFaultServer, type FaultServer, type LogEntry } from '../support/fixtures';
-import { closes, errors, messages, openRawSocket, opens, retries, startPageClient, statuses, type RawSocketReport } from '../support/interop/page-client';
+import { closes, errors, messages, openRawSocket, opens, retries, startPageClient, statuses, type RawSocketReport } from '../support/page-client';
+import { sleep } from '../support/wait';
 
 let browser: Browser;
 
@@ -22,8 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Make the server answer every new connection with a hand-made Close frame carrying `payload`. */
 function closeEveryConnectionWith(server: FaultServer, payload: string): void {

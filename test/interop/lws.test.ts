@@ -15,7 +15,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium, useBrowserPage, type Browser } from '../support/chromium';
 import { startLwsServer, lwsVersion } from '../support/interop/lws';
-import { closes, errors, messages, openRawSocket, opens, retries, startPageClient, type Rec } from '../support/interop/page-client';
+import { closes, errors, messages, openRawSocket, opens, retries, startPageClient, type Rec } from '../support/page-client';
 import { wireTranscript } from '../support/interop/wire';
 
 let browser: Browser;

@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { launchChromium, useBrowserPage, type Browser } from '../support/chromium';
 import { useFaultServer } from '../support/fixtures';
 import { nginxVersion, startNginx } from '../support/interop/nginx';
-import { closes, errors, opens, retries, startPageClient } from '../support/interop/page-client';
+import { closes, errors, opens, retries, startPageClient } from '../support/page-client';
+import { sleep } from '../support/wait';
 
 let browser: Browser;
 let versions: { package: string; binary: string };
@@ -22,8 +23,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 const UPSTREAM_TIMEOUT = 'upstream timed out (110: Connection timed out) while proxying upgraded connection';
 

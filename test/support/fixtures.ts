@@ -1,5 +1,5 @@
 import { onTestFinished } from 'vitest';
-import { startFaultServer, type FaultServer, type FaultServerOptions } from './fault-server.mjs';
+import { startFaultServer, type FaultServer, type FaultServerOptions, type LogEntry } from './fault-server.mjs';
 
 export type { FaultServer, FaultServerOptions, LogEntry, LogKind, ConnectionInfo } from './fault-server.mjs';
 
@@ -25,3 +25,12 @@ export async function useFaultServer(
   });
   return started;
 }
+
+/**
+ * Retry settings for clients against the fault server: the first retry within 50 ms, none later
+ * than 400 ms, and a connection counts as stable after 300 ms.
+ */
+export const FAST_RETRY = { initialDelay: 50, maxDelay: 400, minUptime: 300 };
+
+/** The connections the server accepted so far, in order. */
+export const connects = (server: FaultServer): LogEntry[] => server.log.filter((e: LogEntry) => e.kind === 'connect');

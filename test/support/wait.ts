@@ -1,5 +1,8 @@
 import type { Client, ClientEvents, Snapshot } from '../../src/index';
 
+/** Resolves after `ms` ms of real time (where the point is that nothing happens). */
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** Anything with the client's `subscribe`/`getSnapshot` contract. */
 type Observable = Pick<Client<unknown, unknown>, 'subscribe' | 'getSnapshot'>;
 /** Anything with the client's `on`. */

@@ -12,6 +12,7 @@ import {
   type WebSocketConstructor,
 } from '../../src/index';
 import { fakeWebSocket, sequence } from '../support/fake-socket';
+import { settle, setup as setupClient } from '../support/unit-client';
 
 const URL_ = 'wss://example.test/live';
 const ZH_REASON = '服务端维护中,请稍后重连';
@@ -37,29 +38,11 @@ function record(client: Client) {
   };
 }
 
-/**
- * A client on a scripted socket with the heartbeat and browser signals off (they have their own
- * tests), and random fixed at 0.5 so every delay is exact.
- */
+/** The shared unit client (heartbeat and browser signals off, random 0.5), with every event recorded. */
 function setup(opts: Partial<ClientOptions> = {}) {
-  const fake = fakeWebSocket();
-  const client = createClient({
-    url: URL_,
-    WebSocket: fake.WebSocket,
-    heartbeat: false,
-    lifecycle: false,
-    random: () => 0.5,
-    ...opts,
-  });
-  onTestFinished(() => client.dispose());
-  const events = record(client);
-  return { fake, client, events, snap: () => client.getSnapshot() };
+  const s = setupClient(opts);
+  return { ...s, events: record(s.client), snap: () => s.client.getSnapshot() };
 }
-
-/** Let pending promise callbacks (async providers) run. */
-const settle = async () => {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-};
 
 /** The error a synchronous call throws. */
 function thrown(fn: () => unknown): unknown {

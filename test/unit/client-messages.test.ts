@@ -1,6 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { createClient, en, isResilientWsError, type ClientOptions, type CloseInfo, type Codec, type RawMessage } from '../../src/index';
-import { fakeWebSocket } from '../support/fake-socket';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { en, isResilientWsError, type ClientOptions, type CloseInfo, type Codec } from '../../src/index';
+import { settle, setup } from '../support/unit-client';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -8,28 +8,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/** A client on a scripted socket; heartbeat and lifecycle off unless a test turns them on. */
-function setup<I = RawMessage, O = unknown>(opts: Partial<ClientOptions<I, O>> = {}) {
-  const fake = fakeWebSocket();
-  const client = createClient<I, O>({
-    url: 'wss://example.test/live',
-    WebSocket: fake.WebSocket,
-    heartbeat: false,
-    lifecycle: false,
-    random: () => 0.5,
-    ...opts,
-  });
-  onTestFinished(() => client.dispose());
-  const errors: unknown[] = [];
-  client.on('error', (e) => errors.push(e));
-  return { fake, client, errors };
-}
-
-/** Let pending promise callbacks (providers, refresh) run, without moving time. */
-const settle = async () => {
-  for (let i = 0; i < 20; i++) await Promise.resolve();
-};
 
 describe('codecs', () => {
   it('json: objects out and in', () => {
@@ -130,9 +108,7 @@ describe('codecs', () => {
   });
 
   it('an unencodable message throws EncodeError synchronously and is neither sent nor queued', () => {
-    const { fake, client } = setup<unknown, unknown>({ codec: 'json' });
-    const drops: unknown[] = [];
-    client.on('drop', (d) => drops.push(d));
+    const { fake, client, drops } = setup<unknown, unknown>({ codec: 'json' });
     expect(() => client.send(() => 1)).toThrow(expect.objectContaining({ name: 'EncodeError' }));
     let thrown: unknown;
     try {

@@ -1,7 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { createClient, en, isPing, isPong, isResilientWsError, type ClientOptions, type Clock, type RawMessage } from '../../src/index';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { en, isPing, isPong, isResilientWsError, type ClientOptions, type Clock, type RawMessage } from '../../src/index';
 import { createHeartbeat, type HeartbeatSettings } from '../../src/core/heartbeat';
-import { fakeWebSocket, type FakeSocket } from '../support/fake-socket';
+import type { FakeSocket } from '../support/fake-socket';
+import { setup as setupClient } from '../support/unit-client';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -10,19 +11,8 @@ afterEach(() => {
   vi.useRealTimers();
 });
 
-/** A client on a scripted socket; lifecycle off so only the heartbeat drives timers. */
-function setup<I = RawMessage, O = unknown>(opts: Partial<ClientOptions<I, O>> = {}) {
-  const fake = fakeWebSocket();
-  const client = createClient<I, O>({
-    url: 'wss://example.test/live',
-    WebSocket: fake.WebSocket,
-    lifecycle: false,
-    random: () => 0.5,
-    ...opts,
-  });
-  onTestFinished(() => client.dispose());
-  return { fake, client };
-}
+/** The shared unit client with the default heartbeat on; lifecycle off so only the heartbeat drives timers. */
+const setup = <I = RawMessage, O = unknown>(opts: Partial<ClientOptions<I, O>> = {}) => setupClient<I, O>({ heartbeat: {}, ...opts });
 
 const pings = (ws: FakeSocket) => ws.sent.filter((d) => d === 'ping').length;
 
@@ -79,9 +69,7 @@ function manualClock() {
 
 describe('client-mode heartbeat (defaults)', () => {
   it('pings after 20 s idle and declares the connection dead at once when no pong comes within 10 s', () => {
-    const { fake, client } = setup();
-    const errors: unknown[] = [];
-    client.on('error', (e) => errors.push(e));
+    const { fake, client, errors } = setup();
     const ws = fake.last;
     ws.open();
 
@@ -322,11 +310,17 @@ describe('server-mode heartbeat', () => {
 });
 
 describe('late timers (sleep, freeze, throttling)', () => {
-  it('an on-time fire with the ping unanswered is fatal', () => {
+  /** A client with the default heartbeat on a {@link manualClock}, its socket open. */
+  const openOnManualClock = () => {
     const m = manualClock();
     const { fake, client } = setup({ clock: m.clock });
     const ws = fake.last;
     ws.open();
+    return { m, client, ws };
+  };
+
+  it('an on-time fire with the ping unanswered is fatal', () => {
+    const { m, client, ws } = openOnManualClock();
     m.advance(20_000);
     expect(pings(ws)).toBe(1);
     m.advance(9_999);
@@ -336,10 +330,7 @@ describe('late timers (sleep, freeze, throttling)', () => {
   });
 
   it('a late fire with the ping unanswered sends a fresh probe instead of declaring death', () => {
-    const m = manualClock();
-    const { fake, client } = setup({ clock: m.clock });
-    const ws = fake.last;
-    ws.open();
+    const { m, client, ws } = openOnManualClock();
     m.advance(20_000);
     expect(pings(ws)).toBe(1);
     m.sleep(60_000); // the pong deadline (30 s) passes while asleep
@@ -355,10 +346,7 @@ describe('late timers (sleep, freeze, throttling)', () => {
   });
 
   it('a late fire whose probe goes unanswered for grace (5 s) is fatal', () => {
-    const m = manualClock();
-    const { fake, client } = setup({ clock: m.clock });
-    const ws = fake.last;
-    ws.open();
+    const { m, client, ws } = openOnManualClock();
     m.advance(20_000);
     m.sleep(60_000);
     expect(pings(ws)).toBe(2);
@@ -369,10 +357,7 @@ describe('late timers (sleep, freeze, throttling)', () => {
   });
 
   it('re-arms the timer from the network task when a frame arrives after a timer-armed wait', () => {
-    const m = manualClock();
-    const { fake } = setup({ clock: m.clock });
-    const ws = fake.last;
-    ws.open();
+    const { m, ws } = openOnManualClock();
     m.advance(1000);
     let before = m.calls.length;
     ws.receive('early'); // the pending timer was armed by start(), not by a timer callback
@@ -417,11 +402,17 @@ describe('createHeartbeat (the watchdog alone)', () => {
     };
   };
 
-  it('client mode: ping at interval, rtt on pong, dead after timeout', () => {
+  /** A started watchdog on a {@link manualClock}; `log` records what it asked for. */
+  const startWatchdog = (over: Partial<HeartbeatSettings> = {}) => {
     const m = manualClock();
     const { log, h } = hooks(m);
-    const hb = createHeartbeat(settings(), h);
+    const hb = createHeartbeat(settings(over), h);
     hb.start();
+    return { m, log, hb };
+  };
+
+  it('client mode: ping at interval, rtt on pong, dead after timeout', () => {
+    const { m, log, hb } = startWatchdog();
     m.advance(20_000);
     m.advance(250);
     expect(hb.inbound('pong')).toBe(true);
@@ -431,10 +422,7 @@ describe('createHeartbeat (the watchdog alone)', () => {
   });
 
   it('a late fire probes and allows grace; only the unanswered probe is fatal', () => {
-    const m = manualClock();
-    const { log, h } = hooks(m);
-    const hb = createHeartbeat(settings(), h);
-    hb.start();
+    const { m, log, hb } = startWatchdog();
     m.advance(20_000);
     m.sleep(100_000);
     expect(log).toEqual(['ping@20000', 'ping@120000']);
@@ -443,10 +431,7 @@ describe('createHeartbeat (the watchdog alone)', () => {
   });
 
   it('server mode: a late fire allows grace for a server ping before declaring death', () => {
-    const m = manualClock();
-    const { log, h } = hooks(m);
-    const hb = createHeartbeat(settings({ mode: 'server' }), h);
-    hb.start();
+    const { m, log, hb } = startWatchdog({ mode: 'server' });
     m.sleep(60_000);
     expect(log).toEqual([]);
     m.advance(2000);
@@ -458,10 +443,7 @@ describe('createHeartbeat (the watchdog alone)', () => {
   });
 
   it('stop() silences it: no ping, no verdict', () => {
-    const m = manualClock();
-    const { log, h } = hooks(m);
-    const hb = createHeartbeat(settings(), h);
-    hb.start();
+    const { m, log, hb } = startWatchdog();
     m.advance(20_000);
     hb.stop();
     m.advance(120_000);

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { createClient, en, type ClientOptions, type LifecycleOptions, type RawMessage } from '../../src/index';
-import { fakeWebSocket, type FakeSocket } from '../support/fake-socket';
+import { en, type ClientOptions, type LifecycleOptions } from '../../src/index';
+import type { FakeSocket } from '../support/fake-socket';
+import { setup as setupClient } from '../support/unit-client';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -36,17 +37,9 @@ function browser(onLine = true) {
 
 type Browser = ReturnType<typeof browser>;
 
+/** The shared unit client with the default heartbeat, its lifecycle handling listening to `b`. */
 function setup(opts: Partial<ClientOptions> = {}, lifecycle: Omit<LifecycleOptions, 'target'> = {}, b: Browser = browser()) {
-  const fake = fakeWebSocket();
-  const client = createClient<RawMessage, unknown>({
-    url: 'wss://example.test/live',
-    WebSocket: fake.WebSocket,
-    random: () => 0.5, // full jitter: first retry 500 ms, second 1000 ms…
-    lifecycle: { ...lifecycle, target: b.target },
-    ...opts,
-  });
-  onTestFinished(() => client.dispose());
-  return { fake, client, b };
+  return { ...setupClient({ heartbeat: {}, lifecycle: { ...lifecycle, target: b.target }, ...opts }), b };
 }
 
 const pings = (ws: FakeSocket) => ws.sent.filter((d) => d === 'ping').length;
@@ -317,9 +310,8 @@ describe('back/forward cache', () => {
 
   it('a socket the browser killed while the page was cached (Chrome 149+) reconnects silently after restore', () => {
     const s = setup({}, { bfcache: true });
-    const errors: unknown[] = [];
+    const { errors } = s;
     const reconnecting: unknown[] = [];
-    s.client.on('error', (e) => errors.push(e));
     s.client.on('reconnecting', (e) => reconnecting.push(e));
     const ws = s.fake.last;
     ws.open();
@@ -414,9 +406,7 @@ describe('each signal can be turned off', () => {
       addWin.mockRestore();
       addDoc.mockRestore();
     });
-    const fake = fakeWebSocket();
-    const client = createClient({ url: 'wss://example.test/live', WebSocket: fake.WebSocket, lifecycle: false, random: () => 0.5 });
-    onTestFinished(() => client.dispose());
+    const { fake, client } = setup({ lifecycle: false });
     fake.last.open();
     const attached = [...addWin.mock.calls, ...addDoc.mock.calls].map((c) => c[0]).filter((t) => types.includes(t));
     expect(attached).toEqual([]);

@@ -1,17 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { closeMessage, createClient, describeClose, en, type CloseInfo } from '../../src/index';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { closeMessage, describeClose, en, type CloseInfo } from '../../src/index';
 import { zhCN } from '../../src/i18n/zh-CN';
-import { fakeWebSocket } from '../support/fake-socket';
+import { setup } from '../support/unit-client';
 
 beforeEach(() => vi.useFakeTimers());
 afterEach(() => vi.useRealTimers());
-
-function client(opts: Parameters<typeof createClient>[0] extends infer O ? Partial<O> : never = {}) {
-  const fake = fakeWebSocket();
-  const c = createClient({ url: 'ws://example.test/', WebSocket: fake.WebSocket, heartbeat: false, lifecycle: false, random: () => 0.5, ...opts });
-  onTestFinished(() => c.dispose());
-  return { fake, c };
-}
 
 describe('user-facing messages', () => {
   it('keys every catalogue the same way', () => {
@@ -31,31 +24,31 @@ describe('user-facing messages', () => {
   });
 
   it('re-renders a close in another language exactly as the client built it', () => {
-    const { fake, c } = client();
+    const { fake, client } = setup();
     fake.last.open();
     fake.last.serverClose(1011, 'boom');
-    const close = c.getSnapshot().lastClose as CloseInfo;
+    const close = client.getSnapshot().lastClose as CloseInfo;
     expect(describeClose(close, en)).toBe(close.message);
     expect(describeClose(close, zhCN)).toBe('服务器发生错误。正在重新连接…');
   });
 
   it('re-renders client outcomes (retries exhausted) with their attempt count', () => {
-    const { fake, c } = client({ retry: { limit: 2, initialDelay: 10 } });
+    const { fake, client } = setup({ retry: { limit: 2, initialDelay: 10 } });
     fake.last.failHandshake();
     vi.advanceTimersByTime(100);
     fake.last.failHandshake();
     vi.advanceTimersByTime(100);
     fake.last.failHandshake();
-    const close = c.getSnapshot().lastClose as CloseInfo;
+    const close = client.getSnapshot().lastClose as CloseInfo;
     expect(close).toMatchObject({ messageKey: 'retries-exhausted', attempts: 2, action: 'stop' });
     expect(close.message).toBe('Could not reconnect after 2 attempts.');
     expect(describeClose(close, zhCN)).toBe('重试 2 次后仍无法连接。');
   });
 
   it('uses the catalogue passed in `messages`', () => {
-    const { fake, c } = client({ messages: zhCN });
+    const { fake, client } = setup({ messages: zhCN });
     fake.last.open();
     fake.last.serverClose(1008, '');
-    expect(c.getSnapshot().lastClose?.message).toBe('服务器拒绝了此连接(违反策略)。');
+    expect(client.getSnapshot().lastClose?.message).toBe('服务器拒绝了此连接(违反策略)。');
   });
 });

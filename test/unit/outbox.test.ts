@@ -1,6 +1,7 @@
-import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
-import { createClient, type ClientOptions, type DropEvent, type OverflowPolicy, type RawMessage } from '../../src/index';
-import { fakeWebSocket } from '../support/fake-socket';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { OverflowPolicy } from '../../src/index';
+import type { fakeWebSocket } from '../support/fake-socket';
+import { setup } from '../support/unit-client';
 
 beforeEach(() => {
   vi.useFakeTimers();
@@ -8,23 +9,6 @@ beforeEach(() => {
 afterEach(() => {
   vi.useRealTimers();
 });
-
-/** A client on a scripted socket; heartbeat and lifecycle off so only the outbox sends frames. */
-function setup(opts: Partial<ClientOptions<RawMessage, string>> = {}) {
-  const fake = fakeWebSocket();
-  const client = createClient<RawMessage, string>({
-    url: 'wss://example.test/live',
-    WebSocket: fake.WebSocket,
-    heartbeat: false,
-    lifecycle: false,
-    random: () => 0.5,
-    ...opts,
-  });
-  onTestFinished(() => client.dispose());
-  const drops: DropEvent<string>[] = [];
-  client.on('drop', (d) => drops.push(d));
-  return { fake, client, drops };
-}
 
 /** Every frame sent on every socket, in order. */
 const allSent = (fake: ReturnType<typeof fakeWebSocket>) => fake.sockets.flatMap((s) => s.sent);
