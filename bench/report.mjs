@@ -1,0 +1,219 @@
+// @ts-check
+/**
+ * Regenerates the generated blocks (`<!-- BEGIN name -->` … `<!-- END name -->`) of
+ * docs/bench.md and bench/README.md — and of README.md, where it has such a block — from
+ * bench/results/*.json. Nothing here measures; a bench that has not run leaves its rows out.
+ */
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { REPO_ROOT, readResult } from './lib/common.mjs';
+import { kB, readBlock, readBudget, replaceBlock, sizeTable } from './lib/size.mjs';
+
+/** @param {number | null | undefined} ms */
+const s = (ms) => (ms === null || ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
+/** @param {number | null | undefined} x */
+const x = (x) => (x === null || x === undefined ? '–' : `${x.toFixed(2)}×`);
+/** @param {boolean | null | undefined} ok */
+const mark = (ok) => (ok === null || ok === undefined ? '' : ok ? ' ✅' : ' ❌');
+
+/** @param {number} n */
+const signed = (n) => (n >= 0 ? `+${n}` : String(n));
+
+/** @param {any} r @param {string} id */
+const byId = (r, id) => r.find((/** @type {any} */ e) => e.id === id || e.client === id);
+
+async function main() {
+  const size = await readResult('size');
+  const throughput = await readResult('throughput');
+  const heartbeat = await readResult('heartbeat');
+  const outage = await readResult('outage');
+  const herd = await readResult('herd');
+  const leaks = await readResult('leaks');
+  const react = await readResult('react');
+  const budget = await readBudget();
+  /** @type {Record<string, string>} */
+  const blocks = {};
+
+  const summary = ['| benchmark | resilient-ws | peers, same run | target |', '|---|---|---|---|'];
+  if (size) {
+    const core = byId(size.own, 'core');
+    const reactA = byId(size.own, 'react');
+    const vueA = byId(size.own, 'vue');
+    const peer = (/** @type {string} */ id) => `${byId(size.peers, id).label.split(' (')[0]} ${kB(byId(size.peers, id).gzip)}`;
+    summary.push(
+      `| Size: core, everything exported (min+gzip) | ${kB(core.gzip)} | ${['reconnecting-websocket', 'partysocket', 'sockette', 'websocket-ts', 'robust-websocket'].map(peer).join(', ')} | ≤ 3.20 kB${mark(core.gzip <= 3200)} |`,
+      `| Size: React adapter on top of the core | +${kB(reactA.gzip)} | react-use-websocket ${kB(byId(size.peers, 'react-use-websocket').gzip)}, partysocket/use-ws ${kB(byId(size.peers, 'partysocket/use-ws').gzip)} (hook + its socket code) | ≤ 0.60 kB${mark(reactA.gzip <= 600)} |`,
+      `| Size: Vue adapter on top of the core | +${kB(vueA.gzip)} | @vueuse/core useWebSocket ${kB(byId(size.peers, '@vueuse/core#useWebSocket').gzip)} (composable + its socket code) | ≤ 0.60 kB${mark(vueA.gzip <= 600)} |`,
+    );
+    blocks['sizes'] = sizeTable(size.own, budget);
+    blocks['peer-sizes'] = [
+      '| library | min | min+gzip |',
+      '|---|---:|---:|',
+      ...size.peers.map((/** @type {any} */ p) => `| ${p.label} | ${kB(p.min)} | ${kB(p.gzip)} |`),
+    ].join('\n');
+    blocks['size-breakdown'] = [
+      `Core bundled from \`src/index.ts\` (everything exported): ${kB(size.modules.total.min)} min, ${kB(size.modules.total.gzip)} min+gzip.`,
+      '',
+      '| module | min (module alone) | share | ≈ gzip share |',
+      '|---|---:|---:|---:|',
+      ...size.modules.modules.map((/** @type {any} */ m) => `| \`${m.module}\` | ${m.min} B | ${(m.share * 100).toFixed(1)} % | ${m.gzip} B |`),
+      '',
+      `Prose: ${size.prose.strings} string/template literals of ≥ 20 characters (${size.prose.chars} characters) are ` +
+        `${kB(size.prose.gzip - size.prose.gzipWithout)} of the ${kB(size.prose.gzip)} gzip ` +
+        `(${(((size.prose.gzip - size.prose.gzipWithout) / size.prose.gzip) * 100).toFixed(0)} %): replacing each with a 2-character code gives ${kB(size.prose.gzipWithout)}.`,
+    ].join('\n');
+  }
+  if (throughput) {
+    const row = (/** @type {'down' | 'up'} */ d) => {
+      const ours = byId(throughput.clients, 'resilient-ws');
+      const peers = throughput.clients
+        .filter((/** @type {any} */ c) => c.client !== 'resilient-ws' && c.client !== 'raw')
+        .map((/** @type {any} */ c) => `${c.client} ${x(c[`${d}Ratio`])}`)
+        .join(', ');
+      return `| Throughput ${d === 'down' ? 'server→page' : 'page→server'}, × raw \`WebSocket\` (medians of ${throughput.rounds} alternating rounds, ${throughput.n} msgs) | ${x(ours[`${d}Ratio`])} | ${peers} | ≥ 0.97×${mark(ours[`${d}Ratio`] >= 0.97)} |`;
+    };
+    summary.push(row('down'), row('up'));
+    blocks['throughput'] = [
+      `${throughput.n} messages of ${throughput.messageBytes} bytes per run, ${throughput.rounds} rounds after ${throughput.warmup} warm-up rounds, clients in rotated order; ratio = client's median rate ÷ raw's median rate; IQR = interquartile range of the per-round ratios (client ÷ raw in the same round), i.e. how much single runs scatter. Load average during the run: ${throughput.loadAverage1m}.`,
+      '',
+      '| client | server→page msg/s | × raw | per-round IQR | page→server msg/s | × raw | per-round IQR | receive path, µs per message | `send()` loop, µs per message |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...throughput.clients.map(
+        (/** @type {any} */ c) =>
+          `| ${c.client} | ${c.downMsgPerSec} | ${x(c.downRatio)} | ${c.downRatioRange.map((/** @type {number} */ v) => v.toFixed(2)).join('–')} | ${c.upMsgPerSec} | ${x(c.upRatio)} | ${c.upRatioRange.map((/** @type {number} */ v) => v.toFixed(2)).join('–')} | ${c.receiveUsPerMessage ?? '–'} | ${c.sendLoopMsPer1000 ?? '–'} |`,
+      ),
+    ].join('\n');
+  }
+  if (heartbeat) {
+    const rows = heartbeat.rows;
+    const def = rows[0];
+    const shorts = rows.filter((/** @type {any} */ r) => r.client.includes('short'));
+    const none = rows.filter((/** @type {any} */ r) => r.heartbeat === 'none').map((/** @type {any} */ r) => r.client);
+    const ok = (/** @type {any} */ r) => r.detectedAfterLastFrameMs !== null && r.detectedAfterLastFrameMs <= r.expectedMs * 1.05;
+    summary.push(
+      `| Half-open (blackholed) detection, default heartbeat 20 s + 10 s | ${s(def.detectedAfterLastFrameMs)} after the last frame | ${none.join(', ')}: not detected in ${Math.round(heartbeat.observedMs / 1000)} s | ≈ interval + timeout${mark(ok(def))} |`,
+      `| Half-open detection, heartbeat ${shorts[0]?.heartbeat ?? ''} | ${shorts.map((/** @type {any} */ r) => s(r.detectedAfterLastFrameMs)).join(' / ')} | – | ≈ interval + timeout${mark(shorts.every(ok))} |`,
+    );
+    blocks['heartbeat'] = [
+      '| client | heartbeat | expected (interval + timeout) | detected after blackhole | after last frame received | ÷ expected |',
+      '|---|---|---:|---:|---:|---:|',
+      ...rows.map(
+        (/** @type {any} */ r) =>
+          `| ${r.client} | ${r.heartbeat} | ${s(r.expectedMs)} | ${r.detectedAfterBlackholeMs === null ? `not in ${Math.round(heartbeat.observedMs / 1000)} s` : s(r.detectedAfterBlackholeMs)} | ${s(r.detectedAfterLastFrameMs)} | ${r.ratioToExpected === null ? '–' : r.ratioToExpected.toFixed(3)} |`,
+      ),
+    ].join('\n');
+  }
+  if (outage) {
+    const fmt = (/** @type {any} */ c) =>
+      c.recoveredTrials === 0 ? `${c.attemptsWhileDown} attempts, never back` : `${c.attemptsWhileDown} attempts, back ${s(c.medianRecoveryMs)}`;
+    const ours = byId(outage.clients, 'resilient-ws');
+    summary.push(
+      `| Outage ${outage.outageMs / 1000} s then up: attempts while down, back after up (median of ${outage.trials}) | ${fmt(ours)} (max ${s(ours.maxRecoveryMs)}) | ${outage.clients
+        .filter((/** @type {any} */ c) => c.client !== 'resilient-ws')
+        .map((/** @type {any} */ c) => `${c.client}: ${fmt(c)}`)
+        .join('; ')} | – |`,
+    );
+    blocks['outage'] = [
+      `Server refusing connections for ${outage.outageMs / 1000} s, every client with its defaults, ${outage.trials} trials at once (own page and server each). A client not connected ${outage.waitAfterUpMs / 1000} s after the server is back counts as not recovered.`,
+      '',
+      '| client | attempts while down (median, range) | recovered | back after the server is up (median) | max |',
+      '|---|---:|---:|---:|---:|',
+      ...outage.clients.map(
+        (/** @type {any} */ c) =>
+          `| ${c.client} | ${c.attemptsWhileDown} (${c.attemptsRange.join('–')}) | ${c.recoveredTrials}/${outage.trials} | ${s(c.medianRecoveryMs)} | ${s(c.maxRecoveryMs)} |`,
+      ),
+    ].join('\n');
+  }
+  if (herd) {
+    const sim = herd.simulation;
+    const cell = (/** @type {string} */ sc, /** @type {string} */ cl) => byId(sim.filter((/** @type {any} */ r) => r.scenario === sc), cl);
+    for (const sc of ['1006 drop, server up', '1012 restart, server up']) {
+      const o = cell(sc, 'resilient-ws');
+      const r = cell(sc, 'reconnecting-websocket');
+      const p = cell(sc, 'partysocket');
+      summary.push(
+        `| Herd, ${o.clients} simulated clients, ${sc}: peak ÷ uniform (${o.bucketMs} ms buckets) | ${x(o.peakOverUniform)} (${o.peakPerSec}/s vs ${o.uniformPerSec}/s over ${o.bucketMs * 10 / 1000} s) | reconnecting-websocket ${x(r.peakOverUniform)} over its 1–5 s window (${r.peakPerSec}/s); partysocket: all at ${s(p.firstAttemptMs)} (${p.peakPerSec}/s) | ≤ 1.20×${mark(o.peakOverUniform <= 1.2)} |`,
+      );
+    }
+    const b = byId(herd.chromium, 'resilient-ws');
+    summary.push(
+      `| Herd in Chromium, ${b.clients} clients killed at once: attempt times, peak per 100 ms | ${b.firstAttemptMs}–${b.lastAttemptMs} ms, peak ${b.peakAttemptsPer100ms} | ${herd.chromium
+        .filter((/** @type {any} */ c) => c.client !== 'resilient-ws')
+        .map((/** @type {any} */ c) => `${c.client}: ${c.firstAttemptMs}–${c.lastAttemptMs} ms, peak ${c.peakAttemptsPer100ms}`)
+        .join('; ')} | – |`,
+    );
+    blocks['herd'] = [
+      `Simulation (${sim[0].clients} clients, fake clock, the package's \`retryDelay\`/\`RETRY_DEFAULTS\`):`,
+      '',
+      '| scenario | client | attempts | first attempt | median back | all back | peak/s | peak bucket, share of fleet | uniform/s | peak ÷ uniform |',
+      '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      ...sim.map(
+        (/** @type {any} */ r) =>
+          `| ${r.scenario} | ${r.client} | ${r.attempts} | ${s(r.firstAttemptMs)} | ${s(r.medianBackMs)} | ${s(r.allBackMs)} | ${r.peakPerSec} (${r.bucketMs} ms buckets) | ${(r.peakBucketShareOfFleet * 100).toFixed(1)} % | ${r.uniformPerSec ?? '–'} | ${r.peakOverUniform === null ? '–' : r.peakOverUniform.toFixed(3)} |`,
+      ),
+      '',
+      `Chromium (${b.clients} clients in one page, fault server \`killAll()\`; times from the kill):`,
+      '',
+      '| client | attempts | first–last attempt | median attempt | peak attempts / 100 ms | arrivals at server | last arrival | all reconnected |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      ...herd.chromium.map(
+        (/** @type {any} */ c) =>
+          `| ${c.client} | ${c.attempts} | ${c.firstAttemptMs}–${c.lastAttemptMs} ms | ${c.p50AttemptMs} ms | ${c.peakAttemptsPer100ms} | ${c.arrivals} | ${c.lastArrivalMs} ms | ${c.allBackMs === null ? `no (${c.reopened}/${c.clients} in 10 s)` : `${c.allBackMs} ms`} |`,
+      ),
+    ].join('\n');
+  }
+  if (leaks) {
+    const [o, raw] = leaks.rows;
+    summary.push(
+      `| Leaks: ${leaks.cycles} forced reconnect cycles, heap after GC; live WebSockets; listeners/timers after \`dispose()\` | heap ${o.heapGrowth >= 0 ? '+' : ''}${o.heapGrowthPerCycle} B/cycle, live JS objects ${signed(o.objectsAfter - o.objectsBefore)}, ${o.socketsBefore}→${o.socketsAfter} sockets, ${o.backToBaseline ? 'back to baseline' : 'NOT back to baseline'} | raw \`WebSocket\` reconnect loop: heap ${raw.heapGrowthPerCycle >= 0 ? '+' : ''}${raw.heapGrowthPerCycle} B/cycle, live JS objects ${signed(raw.objectsAfter - raw.objectsBefore)} | baseline after dispose${mark(o.backToBaseline)} |`,
+    );
+    blocks['leaks'] = [
+      '| subject | cycles | heap before → after (forced GC) | per cycle | live JS objects before → after | live WebSockets before → after | listeners / timers while open | after dispose: listeners, timers, sockets (baseline) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      ...leaks.rows.map(
+        (/** @type {any} */ r) =>
+          `| ${r.subject === 'raw' ? 'raw WebSocket loop (control)' : r.subject} | ${leaks.cycles} | ${r.heapBefore} → ${r.heapAfter} B | ${r.heapGrowthPerCycle} B | ${r.objectsBefore} → ${r.objectsAfter} | ${r.socketsBefore} → ${r.socketsAfter} | ${r.whileOpen.listeners} / ${r.whileOpen.timers} | ${r.afterDispose.listeners}, ${r.afterDispose.timers}, ${r.afterDispose.sockets} (${r.baseline.listeners}, ${r.baseline.timers}, ${r.baseline.sockets}) |`,
+      ),
+    ].join('\n');
+  }
+  if (react) {
+    const [o, p] = react.rows;
+    summary.push(
+      `| React: renders of a status-only component while ${react.n} messages arrive | ${o.statusRenders} | react-use-websocket ${p.statusRenders} | 0${mark(o.statusRenders === 0)} |`,
+    );
+    blocks['react'] = [
+      '| client | status component renders | message-counting sibling renders | messages counted | time |',
+      '|---|---:|---:|---:|---:|',
+      ...react.rows.map((/** @type {any} */ r) => `| ${r.client} | ${r.statusRenders} | ${r.counterRenders} | ${r.messages} | ${s(r.ms)} |`),
+    ].join('\n');
+  }
+  blocks['results'] = summary.join('\n');
+  const m = (size ?? throughput ?? heartbeat ?? outage ?? herd ?? leaks ?? react)?.machine;
+  if (m) {
+    const dates = [size, throughput, heartbeat, outage, herd, leaks, react].filter(Boolean).map((r) => r.date.slice(0, 10));
+    const loads = [throughput, heartbeat, outage, herd, leaks, react].filter(Boolean).map((r) => r.loadAverage1m);
+    blocks['machine'] = [
+      `- CPU: ${m.cpu}, ${m.nproc} cores (\`nproc\`); ${m.os}`,
+      `- ${m.chromium}; Node ${m.node}`,
+      `- Run on ${[...new Set(dates)].join(', ')}; 1-minute load average at the end of each browser bench: ${loads.join(', ')} (the machine is shared; wall-clock figures are noisy, ratios are measured in the same run)`,
+    ].join('\n');
+  }
+
+  for (const file of ['docs/bench.md', 'bench/README.md', 'README.md']) {
+    const path = join(REPO_ROOT, file);
+    let text;
+    try {
+      text = await readFile(path, 'utf8');
+    } catch {
+      continue;
+    }
+    let changed = text;
+    for (const [name, body] of Object.entries(blocks)) if (readBlock(changed, name) !== undefined) changed = replaceBlock(changed, name, body);
+    if (changed !== text) {
+      await writeFile(path, changed);
+      console.log(`report: updated ${file}`);
+    }
+  }
+}
+
+await main();
