@@ -49,7 +49,7 @@ export interface RetryOptions {
   limit?: number;
   /** Cap of the first retry's delay window, in ms. @default 1000 */
   initialDelay?: number;
-  /** Largest delay window, in ms. @default 30000 */
+  /** Largest delay window, in ms. With full jitter the mean wait at the cap is half of it: a 10 s cap brings most clients back within ~5 s of the server's return. @default 10000 */
   maxDelay?: number;
   /** Growth of the delay window per consecutive failure. @default 2 */
   factor?: number;
@@ -178,7 +178,7 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
 export const RETRY_DEFAULTS: RetrySettings = {
   limit: Infinity,
   initialDelay: 1000,
-  maxDelay: 30_000,
+  maxDelay: 10_000,
   factor: 2,
   jitter: 'full',
   minUptime: 5000,

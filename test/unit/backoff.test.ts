@@ -11,7 +11,7 @@ const schedule = (n: number, s: RetrySettings, random: () => number) =>
 
 describe('backoffDelay', () => {
   it('uses full jitter by default: uniform over a window that doubles up to maxDelay', () => {
-    expect(schedule(8, settings(), half)).toEqual([500, 1000, 2000, 4000, 8000, 15_000, 15_000, 15_000]);
+    expect(schedule(8, settings(), half)).toEqual([500, 1000, 2000, 4000, 5000, 5000, 5000, 5000]);
   });
 
   it('spans the whole window with full jitter', () => {
@@ -22,18 +22,18 @@ describe('backoffDelay', () => {
   });
 
   it('keeps equal jitter in the upper half of the window', () => {
-    expect(schedule(7, settings({ jitter: 'equal' }), half)).toEqual([750, 1500, 3000, 6000, 12_000, 22_500, 22_500]);
+    expect(schedule(7, settings({ jitter: 'equal' }), half)).toEqual([750, 1500, 3000, 6000, 7500, 7500, 7500]);
     expect(backoffDelay(2, settings({ jitter: 'equal' }), () => 0)).toBe(1000);
   });
 
   it('returns the window itself without jitter and never draws a random number', () => {
     const random = vi.fn(half);
-    expect(schedule(7, settings({ jitter: 'none' }), random)).toEqual([1000, 2000, 4000, 8000, 16_000, 30_000, 30_000]);
+    expect(schedule(7, settings({ jitter: 'none' }), random)).toEqual([1000, 2000, 4000, 8000, 10_000, 10_000, 10_000]);
     expect(random).not.toHaveBeenCalled();
   });
 
   it('grows the window by factor', () => {
-    expect(schedule(5, settings({ jitter: 'none', factor: 3 }), half)).toEqual([1000, 3000, 9000, 27_000, 30_000]);
+    expect(schedule(5, settings({ jitter: 'none', factor: 3 }), half)).toEqual([1000, 3000, 9000, 10_000, 10_000]);
     expect(schedule(3, settings({ jitter: 'none', factor: 1, initialDelay: 250 }), half)).toEqual([250, 250, 250]);
   });
 

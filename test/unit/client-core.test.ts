@@ -220,7 +220,7 @@ describe('close codes through the client', () => {
 describe('backoff', () => {
   it('reconnects with exponential backoff after repeated failures, capped at maxDelay', () => {
     const { fake, snap, events } = setup();
-    const expected = [500, 1000, 2000, 4000, 8000, 15_000, 15_000];
+    const expected = [500, 1000, 2000, 4000, 5000, 5000, 5000];
     const seen: { attempt: number; delay: number; at: number }[] = [];
     for (const [i, delay] of expected.entries()) {
       fake.last.failHandshake();

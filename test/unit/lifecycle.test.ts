@@ -168,7 +168,7 @@ describe('visibility', () => {
   });
 
   it('becoming visible cuts a retry wait short', () => {
-    const s = setup({ retry: { initialDelay: 60_000 } });
+    const s = setup({ retry: { initialDelay: 60_000, maxDelay: 30_000 } });
     s.fake.last.open();
     s.fake.last.drop();
     expect(s.client.getSnapshot()).toMatchObject({ status: 'reconnecting', retryDelay: 15_000 });
