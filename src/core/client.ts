@@ -941,6 +941,9 @@ function resolveOptions<Incoming, Outgoing>(options: ClientOptions<Incoming, Out
   if (options.refresh !== undefined && typeof options.refresh !== 'function') {
     throw fail('InvalidOptionError', 'refresh must be a function returning a promise.');
   }
+  if (options.binaryType !== undefined && options.binaryType !== 'arraybuffer' && options.binaryType !== 'blob') {
+    throw fail('InvalidOptionError', `binaryType must be "arraybuffer" or "blob"; got ${String(options.binaryType)}.`);
+  }
   const lazy = options.lazy ?? DEFAULTS.lazy;
 
   return {
@@ -956,7 +959,7 @@ function resolveOptions<Incoming, Outgoing>(options: ClientOptions<Incoming, Out
     closeTimeout: num('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout),
     heartbeat,
     codec,
-    binaryType: codec.binaryType ?? ('arraybuffer' as BinaryType),
+    binaryType: options.binaryType ?? codec.binaryType ?? DEFAULTS.binaryType,
     outbox,
     outboxEnabled: options.outbox !== false,
     lifecycle: lc,

@@ -13,7 +13,7 @@ export type RawMessage = string | ArrayBuffer | Blob;
 export interface Codec<Incoming, Outgoing> {
   encode(message: Outgoing): WireData;
   decode(data: RawMessage): Incoming;
-  /** `binaryType` to set on each socket. @default 'arraybuffer' */
+  /** `binaryType` to set on each socket (the client's `binaryType` option wins). */
   readonly binaryType?: BinaryType;
 }
 

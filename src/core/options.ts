@@ -154,6 +154,8 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
   heartbeat?: false | HeartbeatOptions<Outgoing>;
   /** Message encoding. @default 'text' */
   codec?: CodecName | Codec<Incoming, Outgoing>;
+  /** How binary frames arrive: `'arraybuffer'` or `'blob'` (overrides the codec's own `binaryType`). @default 'arraybuffer' */
+  binaryType?: BinaryType;
   /** The bounded send buffer; `false` makes `send()` reject whenever the socket is not open. @default OUTBOX_DEFAULTS */
   outbox?: false | OutboxOptions;
   /** Browser lifecycle handling; `false` ignores every browser signal. @default LIFECYCLE_DEFAULTS */
@@ -219,6 +221,7 @@ export const DEFAULTS = {
   connectTimeout: 10_000,
   closeTimeout: 5000,
   codec: 'text' as CodecName,
+  binaryType: 'arraybuffer' as BinaryType,
   authCodes: [3000, 3003] as readonly number[],
   maxRefreshes: 3,
   retry: RETRY_DEFAULTS,

@@ -2,7 +2,7 @@ import { describe, expect, test } from 'vitest';
 import type { CloseInfo, ClientOptions } from '../../src/index';
 import { FAST_RETRY, useFaultServer, type FaultServer, type LogEntry } from '../support/fixtures';
 import { isOpen, startNodeClient } from '../support/node-client';
-import { recordEvents, waitForEvent, waitForSnapshot } from '../support/wait';
+import { recordEvents, sleep, waitForEvent, waitForSnapshot } from '../support/wait';
 
 /**
  * Messages across outages against the real fault server: the outbox delivers what was sent
@@ -45,10 +45,15 @@ describe('outbox across an outage', () => {
     const drops = recordEvents(client, ['drop']);
     await waitForSnapshot(client, isOpen);
 
-    // Issue 4 describes a 10 s outage; 1 s exercises the same path (several failed attempts at
-    // the 50–400 ms backoff) and keeps the suite fast.
+    // A 10 s outage, one message about every 900 ms while the server is down (and the client
+    // keeps failing attempts at the 50–400 ms backoff).
     const sent = numbered(1, 10);
-    const { results, back } = await sendDuringOutage(client, server, 1000, sent);
+    const { results, back } = await sendDuringOutage(client, server, 10_000, sent.slice(0, 1));
+    for (const m of sent.slice(1)) {
+      await sleep(900);
+      expect(server.down).toBe(true);
+      results.push(client.send(m));
+    }
     expect(results).toEqual(sent.map(() => 'queued'));
     expect(client.getSnapshot().queued).toBe(10);
     await back;

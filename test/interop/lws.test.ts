@@ -12,7 +12,10 @@
  * - an offered subprotocol it does not serve makes it drop the TCP connection mid-handshake
  *   (log: `No supported protocol "…"`), which Chromium reports as error + close 1006.
  */
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { WebSocket as UndiciWebSocket } from 'undici';
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
+import { createClient, type WebSocketConstructor } from '../../src/index';
+import { waitForSnapshot } from '../support/wait';
 import { launchChromium, useBrowserPage, type Browser } from '../support/chromium';
 import { startLwsServer, lwsVersion } from '../support/interop/lws';
 import { closes, errors, messages, openRawSocket, opens, retries, startPageClient, type Rec } from '../support/page-client';
@@ -54,6 +57,33 @@ async function until<T>(what: string, fn: () => Promise<T | undefined | null | f
 const countOf = (text: string, needle: string): number => text.split(needle).length - 1;
 
 describe('libwebsockets test server', () => {
+  test('"closeme": through a spec-compliant client that tolerates lws\'s frames after Close (undici, Node), the client surfaces 1001 "seeya" and reconnects', async () => {
+    const lws = await startLwsServer();
+    const client = createClient({
+      url: lws.url,
+      protocols: ['dumb-increment-protocol'],
+      WebSocket: UndiciWebSocket as unknown as WebSocketConstructor,
+      heartbeat: false,
+      lifecycle: false,
+      retry: { initialDelay: 50, maxDelay: 200 },
+    });
+    onTestFinished(() => client.dispose());
+    await waitForSnapshot(client, (s) => s.status === 'open', 5000);
+    expect(client.getSnapshot().protocol).toBe('dumb-increment-protocol');
+    client.send('closeme\n');
+    await waitForSnapshot(client, (s) => s.lastClose !== null, 5000);
+    expect(client.getSnapshot().lastClose).toMatchObject({
+      code: 1001,
+      reason: 'seeya',
+      wasClean: true,
+      initiatedBy: 'server',
+      category: 'going-away',
+      action: 'reconnect',
+      message: 'The server is going away. Reconnecting…',
+    });
+    await waitForSnapshot(client, (s) => s.status === 'open', 5000);
+  });
+
   test('runs against the Debian package, whose versions are recorded', () => {
     expect(versions.package).toMatch(/^\d+\.\d+/);
     expect(versions.library).toMatch(/^\d+\.\d+\.\d+/);

@@ -358,3 +358,19 @@ describe('server hints in the close reason', () => {
     expect(closeWith('{"retryAfter":1e9}', 0.5, { retry: { maxHintDelay: 60_000 } }).client.getSnapshot().retryDelay).toBe(66_000);
   });
 });
+
+describe('binaryType', () => {
+  it('sets arraybuffer by default, blob on request, and rejects anything else', () => {
+    const a = setup();
+    expect(a.fake.last.binaryType).toBe('arraybuffer');
+    const b = setup({ codec: 'binary', binaryType: 'blob' });
+    expect(b.fake.last.binaryType).toBe('blob');
+    let error: unknown;
+    try {
+      setup({ binaryType: 'nodebuffer' as BinaryType });
+    } catch (e) {
+      error = e;
+    }
+    expect(isResilientWsError(error, 'InvalidOptionError')).toBe(true);
+  });
+});
