@@ -1,8 +1,7 @@
 // @ts-check
 /**
  * Browser side of the benchmarks: Debian's Chromium through playwright-core (as the browser
- * tests do, see test/support/chromium.ts — that file is TypeScript for vitest, so the few lines
- * needed here are repeated for plain Node), a static server for the repo root, and the page
+ * tests do, with the same flags from test/support/chromium-config.mjs), a static server for the repo root, and the page
  * bundles (the libraries under test, bundled by rolldown from their published entry points).
  */
 import { createServer } from 'node:http';
@@ -12,24 +11,13 @@ import { extname, join, resolve, sep } from 'node:path';
 import { chromium } from 'playwright-core';
 import { rolldown } from 'rolldown';
 import { REPO_ROOT } from './common.mjs';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumNotFoundMessage } from '../../test/support/chromium-config.mjs';
+
+export { CHROMIUM_ARGS, CHROMIUM_PATH };
 
 /** @typedef {import('playwright-core').Browser} Browser */
 /** @typedef {import('playwright-core').Page} Page */
 /** @typedef {import('playwright-core').CDPSession} CDPSession */
-
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-/** Same flags as test/support/chromium.ts (`CHROMIUM_ARGS`): no sandbox (root), no dialling out, plain TCP. */
-export const CHROMIUM_ARGS = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
 
 /**
  * Launch headless Chromium. `extraArgs` e.g. `--js-flags=--expose-gc`.
@@ -40,7 +28,7 @@ export async function launchChromium(extraArgs = []) {
   try {
     await access(CHROMIUM_PATH, constants.X_OK);
   } catch {
-    throw new Error(`Chromium not found at ${CHROMIUM_PATH}: run "apt-get install -y chromium" (or set CHROMIUM_PATH).`);
+    throw new Error(chromiumNotFoundMessage(CHROMIUM_PATH));
   }
   return chromium.launch({ executablePath: CHROMIUM_PATH, headless: true, args: [...CHROMIUM_ARGS, ...extraArgs], timeout: 30_000 });
 }

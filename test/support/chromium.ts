@@ -26,11 +26,11 @@ import { fileURLToPath } from 'node:url';
 import type { AddressInfo, Socket } from 'node:net';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type CDPSession, type Page } from 'playwright-core';
 import { onTestFinished } from 'vitest';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumNotFoundMessage } from './chromium-config.mjs';
+
+export { CHROMIUM_ARGS, CHROMIUM_PATH, chromiumNotFoundMessage };
 
 export type { Browser, BrowserContext, CDPSession, Page };
-
-/** Path of the Chromium binary; override with the `CHROMIUM_PATH` environment variable. */
-export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 /** The repository root (this file lives in `test/support/`). */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('../..', import.meta.url)));
@@ -43,29 +43,6 @@ export const HARNESS_PATH = '/test/browser/harness.html';
 
 /** Page that loads nothing but sets `document.body.dataset.ready = '1'` (harness self-test). */
 export const RAW_PATH = '/test/browser/raw.html';
-
-/**
- * Chromium flags. `--no-sandbox` because CI runs as root; the background-networking / component /
- * sync flags keep Chromium from dialling out on this closed network (which otherwise makes it
- * refuse or stall connections); `--disable-quic` keeps every connection plain TCP.
- */
-export const CHROMIUM_ARGS: readonly string[] = [
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-  '--disable-dev-shm-usage',
-];
-
-export function chromiumNotFoundMessage(executablePath: string): string {
-  return (
-    `Chromium not found at ${executablePath}. Browser tests need Debian's Chromium: ` +
-    `run "sudo apt-get install -y chromium" (or set CHROMIUM_PATH). They are never skipped.`
-  );
-}
 
 /**
  * Launch headless Chromium from an explicit path. Throws a how-to-fix error when the binary is
