@@ -229,7 +229,8 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     detachLifecycle = attachLifecycle(o.lifecycleTarget ?? globalTarget(), o.lifecycle, {
       online() {
         set({ type: 'update', patch: { online: true } });
-        if (snap.status === 'offline' || snap.status === 'reconnecting') attempt();
+        // Cut a retry wait short, but never a credential refresh in progress (no retry timer).
+        if (snap.status === 'offline' || (snap.status === 'reconnecting' && timers.retry !== undefined)) attempt();
         else if (snap.status === 'open') heartbeat?.probe();
       },
       offline() {

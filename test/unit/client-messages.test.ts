@@ -374,3 +374,33 @@ describe('binaryType', () => {
     expect(isResilientWsError(error, 'InvalidOptionError')).toBe(true);
   });
 });
+
+describe('a credential refresh in progress', () => {
+  it('is not cut short by the browser coming back online', async () => {
+    const window = new EventTarget();
+    let token = 'old';
+    let finish: () => void = () => {};
+    const s = setup({
+      url: () => `wss://example.test/live?token=${token}`,
+      authCodes: [4401],
+      refresh: () =>
+        new Promise<void>((resolve) => {
+          finish = () => {
+            token = 'new';
+            resolve();
+          };
+        }),
+      lifecycle: { target: { window, navigator: { onLine: true } } },
+    });
+    s.fake.last.open();
+    s.fake.last.serverClose(4401, 'token expired');
+    expect(s.client.getSnapshot().status).toBe('reconnecting');
+    window.dispatchEvent(new Event('online'));
+    await settle();
+    expect(s.fake.sockets).toHaveLength(1);
+    finish();
+    await settle();
+    expect(s.fake.sockets).toHaveLength(2);
+    expect(s.fake.last.url).toContain('token=new');
+  });
+});
