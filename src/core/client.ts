@@ -689,8 +689,9 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     } else cancel('idle');
   }
 
+  // Only from `idle`: a lazy client that was closed (by you, or by a fatal close) stays closed.
   const wake = () => {
-    if (o.lazy && (snap.status === 'idle' || snap.status === 'closed') && !disposed) connect();
+    if (o.lazy && snap.status === 'idle' && !disposed) connect();
   };
 
   // ---- public API ---------------------------------------------------------------------------
@@ -746,6 +747,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     },
     send(value, opts) {
       alive('send');
+      const ttl = opts?.ttl === undefined ? o.outbox.ttl : checkNumber('send() ttl', opts.ttl, true);
       const data = o.codec.encode(value);
       const ws = socket;
       if (ws && snap.status === 'open' && !outbox.size && (ws.bufferedAmount <= o.outbox.highWaterMark || !o.outboxEnabled)) {
@@ -757,7 +759,6 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
         emit('drop', { message: value, reason: 'disabled' });
         return 'rejected';
       }
-      const ttl = opts?.ttl === undefined ? o.outbox.ttl : checkNumber('send() ttl', opts.ttl, true);
       const entry = { message: value, data, bytes: byteLength(data), expiresAt: clock.now() + ttl };
       const { queued, dropped } = outbox.push(entry);
       dropAll(dropped, 'overflow');

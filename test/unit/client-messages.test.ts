@@ -404,3 +404,31 @@ describe('a credential refresh in progress', () => {
     expect(s.fake.last.url).toContain('token=new');
   });
 });
+
+describe('lazy mode after a stop', () => {
+  it('a fatal close stays closed: a later send() queues but does not reconnect', () => {
+    const s = setup({ lazy: true });
+    expect(s.client.send('first')).toBe('queued');
+    s.fake.last.open();
+    s.fake.last.serverClose(1008, 'policy');
+    expect(s.client.getSnapshot().status).toBe('closed');
+    expect(s.client.send('second')).toBe('queued');
+    vi.advanceTimersByTime(60_000);
+    expect(s.fake.sockets).toHaveLength(1);
+  });
+});
+
+describe('send() options', () => {
+  it('rejects a bad ttl at the call site even when the message could be sent at once', () => {
+    const s = setup();
+    s.fake.last.open();
+    let error: unknown;
+    try {
+      s.client.send('x', { ttl: -1 });
+    } catch (e) {
+      error = e;
+    }
+    expect(isResilientWsError(error, 'InvalidOptionError')).toBe(true);
+    expect(s.fake.last.sent).toEqual([]);
+  });
+});
