@@ -60,8 +60,14 @@ describe('outbox across an outage in Chromium', () => {
   test('10 messages sent during an outage all arrive after the reconnect, in order, exactly once', async () => {
     const { server, client } = await setUp('/msg');
 
+    // A 10 s outage, one message about every 900 ms while the server is down.
     const sent = numbered(1, 10);
-    const { results, back } = await sendDuringOutage(client, server, 1000, sent);
+    const { results, back } = await sendDuringOutage(client, server, 10_000, sent.slice(0, 1));
+    for (const m of sent.slice(1)) {
+      await new Promise((r) => setTimeout(r, 900));
+      expect(server.down).toBe(true);
+      results.push(...(await client.sendAll([m])));
+    }
     expect(results).toEqual(sent.map(() => 'queued'));
     expect((await client.snapshot()).queued).toBe(10);
     await back;
