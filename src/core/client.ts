@@ -172,6 +172,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   };
   const later = (name: keyof typeof timers, fn: () => void, ms: number) => {
     clock.clearTimeout(timers[name]);
+    if (disposed) return; // dispose() may run inside a listener, mid-transition
     timers[name] = clock.setTimeout(() => {
       timers[name] = undefined;
       fn();
@@ -194,6 +195,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   };
 
   const set = (event: StateEvent) => {
+    if (disposed) return;
     const prev = snap;
     snap = transition(snap, event);
     if (snap === prev || disposed) return;
@@ -235,7 +237,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       },
       offline() {
         set({ type: 'update', patch: { online: false } });
-        if (snap.status === 'reconnecting') park('offline');
+        if (snap.status === 'reconnecting' && timers.retry !== undefined) park('offline');
         else if (snap.status === 'open') heartbeat?.probe();
       },
       visible() {
@@ -256,14 +258,18 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
           heartbeat?.probe();
           startStableTimer();
           flush();
+          checkIdle();
         } else if (snap.status === 'suspended') attempt();
         scheduleTtl();
       },
       pagehide() {
-        if (snap.status === 'connecting' || snap.status === 'open' || snap.status === 'closing' || snap.status === 'reconnecting') {
-          if (socket) end({ by: 'browser', category: 'suspended', then: 'suspend' }, 1000, 'page hidden', true);
-          else park('suspended');
-        }
+        const s = snap.status;
+        // Our own closing handshake: finish it now as what it was (a stop, or a lazy idle close).
+        if (s === 'closing') finalize(1006, '', false);
+        else if (socket && (s === 'connecting' || s === 'open')) end({ by: 'browser', category: 'suspended', then: 'suspend' }, 1000, 'page hidden', true);
+        // Waiting to retry (or an async provider in flight): wait for pageshow instead. A refresh
+        // in progress (no retry timer, no socket) is left to finish.
+        else if (s === 'connecting' || (s === 'reconnecting' && timers.retry !== undefined)) park('suspended');
       },
       pageshow(persisted) {
         if (!persisted) return;
@@ -276,7 +282,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
 
   /** Cancel a pending retry (and stale async work) and wait in `status` for a browser signal. */
   const park = (status: 'offline' | 'suspended') => {
-    cancel('retry');
+    cancel('retry', 'connect');
     epoch++;
     set({ type: 'wait', status });
   };
@@ -335,6 +341,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
 
   /** Start an attempt now (cancelling any wait). */
   function attempt(): void {
+    if (disposed) return;
     cancel('retry');
     restoredAt = -Infinity; // only a socket that predates a restore gets the quiet path
     const my = ++epoch;
@@ -488,7 +495,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     set({ type: 'closing' });
     later('close', () => {
       const error = fail('CloseTimeoutError', `The server did not complete the closing handshake within ${o.closeTimeout} ms.`);
-      ending = { ...how, error };
+      ending = { ...(ending ?? how), error };
       finalize(1006, '', false);
     }, o.closeTimeout);
   }
@@ -513,7 +520,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       else set({ type: 'stop', close, error: how.error ?? null });
       emit('close', close);
       if (how.then === 'stop') deactivate();
-      else if (outbox.size) wake(); // messages sent while the idle close was under way
+      else if (outbox.size || hasUsers()) wake(); // sends or users that arrived during the idle close
       return;
     }
     if (how?.then === 'suspend') {
@@ -598,11 +605,11 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
 
   function refreshThenConnect(close: CloseInfo): void {
     refreshes++;
-    emit('close', close);
     if (refreshes > o.maxRefreshes) {
       const error = fail('RefreshError', `Credentials were refreshed ${o.maxRefreshes} times without a stable connection; giving up.`);
       return stopRefresh(close, error);
     }
+    emit('close', close);
     const my = ++epoch;
     set({ type: 'retry', attempt: failures, close, delay: 0, at: clock.wallNow() });
     Promise.resolve()
@@ -613,9 +620,12 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       );
   }
 
+  /** Give up on credentials: the final close (action `stop`, the refresh-failed message) is emitted too. */
   function stopRefresh(close: CloseInfo, error: ResilientWsError): void {
     report(error, false);
-    set({ type: 'stop', close: outcome(close, 'refresh-failed', failures), error });
+    const final = outcome(close, 'refresh-failed', failures);
+    set({ type: 'stop', close: final, error });
+    emit('close', final);
     deactivate();
   }
 
@@ -655,7 +665,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
 
   function flush(): void {
     const ws = socket;
-    if (!ws || snap.status !== 'open' || timers.drain !== undefined) return;
+    if (ws?.readyState !== OPEN || snap.status !== 'open' || timers.drain !== undefined) return;
     dropAll(outbox.expire(clock.now()), 'expired');
     while (outbox.size) {
       if (ws.bufferedAmount > o.outbox.highWaterMark) {
@@ -723,9 +733,13 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       const s = snap.status;
       if (s === 'open') closeGracefully({ by: 'client', category: 'client', then: 'stop' }, code ?? 1000, reason);
       else if (s === 'connecting') end({ by: 'client', category: 'client', then: 'stop' }, undefined, undefined, true);
-      else if (s !== 'closing' && s !== 'closed') {
+      else if (s === 'closing') {
+        // A lazy idle close under way becomes a stop.
+        if (ending) ending = { ...ending, by: 'client', category: 'client', then: 'stop' };
+      } else if (s !== 'closed') {
         const close = info(code ?? 1000, reason ?? '', true, 'client', 'client', 'stop', true);
         set({ type: 'stop', close, error: null });
+        emit('close', close);
         deactivate();
       }
     },
@@ -750,7 +764,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       const ttl = opts?.ttl === undefined ? o.outbox.ttl : checkNumber('send() ttl', opts.ttl, true);
       const data = o.codec.encode(value);
       const ws = socket;
-      if (ws && snap.status === 'open' && !outbox.size && (ws.bufferedAmount <= o.outbox.highWaterMark || !o.outboxEnabled)) {
+      if (ws?.readyState === OPEN && snap.status === 'open' && !outbox.size && (ws.bufferedAmount <= o.outbox.highWaterMark || !o.outboxEnabled)) {
         ws.send(data);
         if (timers.idle !== undefined) checkIdle();
         return 'sent';

@@ -49,8 +49,8 @@ export const isPing = (data: RawMessage): boolean => typed(data, 'ping');
  * - one timer at a time, due when the connection has been idle for `interval` (client mode:
  *   then it pings and waits `timeout` for the pong) or silent for `timeout` (server mode);
  * - a timer that fires more than {@link LATE_FIRE_MS} late does not kill the connection from a
- *   stale deadline: it sends a fresh probe (client mode) and allows `grace` ms; only a probe that
- *   also goes unanswered is fatal;
+ *   stale deadline (a ping's or a probe's): it sends a fresh probe (client mode) and allows
+ *   `grace` ms; only a probe sent after a late fire that also goes unanswered is fatal;
  * - when a frame arrives and the pending timer was armed from a timer callback, it is re-armed
  *   from the network task, which keeps Chrome's timer chain short (intensive throttling only
  *   applies to chains of 5+ nested timers).
@@ -64,6 +64,7 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
   let lastAlive = 0;
   let pingAt: number | null = null;
   let probing = false;
+  let lateProbe = false; // the current probe was sent because a timer fired late
   let probeAt = 0;
 
   const arm = (ms: number, fromTimer: boolean) => {
@@ -81,6 +82,7 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
   const alive = (t: number) => {
     lastAlive = t;
     probing = false;
+    lateProbe = false;
   };
 
   function check(): void {
@@ -90,8 +92,8 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
     if (s.mode === 'server') {
       const silent = t - lastAlive;
       if (silent < s.timeout) arm(s.timeout - silent, true);
-      else if (late && !probing) {
-        probing = true;
+      else if (late && !lateProbe) {
+        probing = lateProbe = true;
         probeAt = t;
         arm(s.grace, true);
       } else if (!probing || t - probeAt >= s.grace) h.dead(silent);
@@ -107,8 +109,8 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
       return;
     }
     const waited = t - pingAt;
-    if (late && !probing) {
-      probing = true;
+    if (late && !lateProbe) {
+      probing = lateProbe = true;
       ping(t);
       arm(s.grace, true);
     } else if (waited >= (probing ? s.grace : s.timeout)) h.dead(t - lastAlive);
@@ -154,6 +156,7 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
       if (!running) return;
       const t = h.now();
       probing = true;
+      lateProbe = false;
       probeAt = t;
       if (s.mode === 'client') ping(t);
       arm(s.grace, false);

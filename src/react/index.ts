@@ -3,8 +3,8 @@
  * @packageDocumentation
  */
 import { useCallback, useEffect, useInsertionEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import type { RawMessage, SendOptions, SendResult, Snapshot } from '../index';
-import { IDLE_SNAPSHOT, keyOf, toSource, type ShareOptions, type Target } from '../shared/source';
+import type { ClientOptions, RawMessage, SendOptions, SendResult, Snapshot } from '../index';
+import { IDLE_SNAPSHOT, isClient, keyOf, toSource, type ShareOptions, type Target } from '../shared/source';
 
 export type { ShareOptions, Target } from '../shared/source';
 export { connectionKey, DEFAULT_GRACE } from '../shared/registry';
@@ -51,9 +51,27 @@ export function useWebSocket<Incoming = RawMessage, Outgoing = unknown, Selected
   options: UseWebSocketOptions<Incoming, Selected> = {},
 ): UseWebSocketResult<Incoming, Outgoing, Selected> {
   const { key, grace, select, equals = Object.is, onMessage, lastMessage: keepLast = false } = options;
-  const id = keyOf(target, { key });
+  // An inline `url`/`protocols` provider is a new function on every render. Give this component
+  // one stable provider that calls the latest one, so its key (and its connection) stays put.
+  const providers = useRef<Pick<ClientOptions<Incoming, Outgoing>, 'url' | 'protocols'>>({ url: '' });
+  const stable = useMemo(
+    () => ({
+      url: () => (providers.current.url as () => string | URL | Promise<string | URL>)(),
+      protocols: () => (providers.current.protocols as () => string | string[] | undefined)(),
+    }),
+    [],
+  );
+  let effective = target;
+  if (!isClient(target) && (typeof target.url === 'function' || typeof target.protocols === 'function')) {
+    effective = {
+      ...target,
+      url: typeof target.url === 'function' ? stable.url : target.url,
+      protocols: typeof target.protocols === 'function' ? stable.protocols : target.protocols,
+    };
+  }
+  const id = keyOf(effective, { key });
   // The source is identified by its key, not by the options object's identity.
-  const source = useMemo(() => toSource(target, { key, grace }), [id, grace]);
+  const source = useMemo(() => toSource(effective, { key, grace }), [id, grace]);
 
   // Latest refs, set before any effect: the handler and the source the functions act on.
   const handler = useRef(onMessage);
@@ -61,6 +79,7 @@ export function useWebSocket<Incoming = RawMessage, Outgoing = unknown, Selected
   useInsertionEffect(() => {
     handler.current = onMessage;
     current.current = source;
+    if (!isClient(target)) providers.current = { url: target.url, protocols: target.protocols };
   });
   // On unmount (or StrictMode's simulated one) the connection waits out the grace period; when the
   // component moved to another connection, the old one is released at once.
