@@ -70,7 +70,7 @@ async function main() {
         .filter((/** @type {any} */ c) => c.client !== 'resilient-ws' && c.client !== 'raw')
         .map((/** @type {any} */ c) => `${c.client} ${x(c[`${d}Ratio`])} (IQR ${c[`${d}RatioRange`].join('–')})`)
         .join(', ');
-      return `| Throughput ${d === 'down' ? 'server→page' : 'page→server'}, × raw \`WebSocket\` (medians of ${throughput.rounds} alternating rounds, ${throughput.n} msgs; IQR = spread of single rounds) | ${x(ours[`${d}Ratio`])} (IQR ${ours[`${d}RatioRange`].join('–')}) | ${peers} | ≥ 0.97×${mark(ours[`${d}Ratio`] >= 0.97)} |`;
+      return `| Throughput ${d === 'down' ? 'server→page' : 'page→server'}, × raw \`WebSocket\` (medians of ${throughput.rounds} alternating rounds, ${throughput.n} msgs; IQR = spread of single rounds; \`raw (control)\` = a second raw client: the noise floor) | ${x(ours[`${d}Ratio`])} (IQR ${ours[`${d}RatioRange`].join('–')}) | ${peers} | ≥ 0.97×${mark(ours[`${d}Ratio`] >= 0.97)} |`;
     };
     summary.push(row('down'), row('up'));
     blocks['throughput'] = [

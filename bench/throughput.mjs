@@ -9,16 +9,19 @@
  * Up: the page calls `send()` N times in a loop and times until the server acknowledges the Nth.
  * Connection setup is not timed. Every client keeps its defaults (heartbeat, outbox…).
  *
- * Env: BENCH_N (messages per run, default 4000), BENCH_ROUNDS (default 25), BENCH_WARMUP (2).
+ * `raw (control)` is a second, identical raw `WebSocket` measured like the others: its ratio to
+ * `raw` is the noise floor of the run (how far from 1.00× two identical clients land).
+ *
+ * Env: BENCH_N (messages per run, default 16000), BENCH_ROUNDS (default 15), BENCH_WARMUP (2).
  */
 import { startBurstServer } from './lib/burst-server.mjs';
 import { buildBundle, launchChromium, openPage, startStaticServer } from './lib/browser.mjs';
 import { median, quantile, round, writeResult } from './lib/common.mjs';
 
-const N = Number(process.env.BENCH_N ?? 4000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 25);
+const N = Number(process.env.BENCH_N ?? 16000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-const LIBS = /** @type {const} */ (['raw', 'resilient-ws', 'partysocket', 'reconnecting-websocket']);
+const LIBS = /** @type {const} */ (['raw', 'raw (control)', 'resilient-ws', 'partysocket', 'reconnecting-websocket']);
 /** @typedef {typeof LIBS[number]} Lib */
 
 /**
@@ -47,7 +50,7 @@ async function runInPage({ lib, url, n }) {
     } else {
       /** @type {WebSocket} */
       const ws =
-        lib === 'raw' ? new WebSocket(url) : lib === 'partysocket' ? new B.PartySocketWS(url) : new B.ReconnectingWebSocket(url);
+        lib === 'raw' || lib === 'raw (control)' ? new WebSocket(url) : lib === 'partysocket' ? new B.PartySocketWS(url) : new B.ReconnectingWebSocket(url);
       ws.addEventListener('message', (e) => onData(e.data));
       ws.addEventListener('open', () => resolveOpen(undefined), { once: true });
       conn = { send: (s) => ws.send(s), close: () => ws.close() };
@@ -129,7 +132,7 @@ async function dispatchCost({ lib, m }) {
   const cb = (/** @type {unknown} */ _message) => void count++;
   /** @type {() => void} */
   let dispose = () => {};
-  if (lib === 'raw') {
+  if (lib === 'raw' || lib === 'raw (control)') {
     const s = new Stand('ws://x/');
     s.onmessage = (e) => cb(/** @type {unknown} */ (e.data));
   } else if (lib === 'resilient-ws') {
