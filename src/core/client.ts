@@ -1,7 +1,7 @@
 import mitt from 'mitt';
 import { retryDelay, parseServerHint, type RetrySettings, type ServerHint } from './backoff';
 import { classifyCode, matchClosePolicy, parseClosePolicy, type CloseAction, type CloseCategory } from './close-codes';
-import { byteLength, CODECS, type Codec, type RawMessage, type WireData } from './codec';
+import { byteLength, CODECS, textCodec, type Codec, type RawMessage, type WireData } from './codec';
 import { fail, isResilientWsError, type ResilientWsError } from './errors';
 import { createHeartbeat, isPing, isPong, type Heartbeat } from './heartbeat';
 import { attachLifecycle, globalTarget } from './lifecycle';
@@ -113,12 +113,18 @@ const OPEN = 1;
 const DRAIN_POLL_MS = 25;
 const RESTORE_WINDOW_MS = 3000;
 
-const defaultClock = (): Clock => ({
-  now: () => (globalThis.performance ? performance.now() : Date.now()),
+const defaultClock = (): Clock => {
+  const perf = globalThis.performance;
+  return {
+    now: perf ? () => perf.now() : Date.now,
   wallNow: () => Date.now(),
   setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
-});
+    clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  };
+};
+
+/** A socket's events' `timeStamp`s are taken to share `performance.now()`'s origin when its open event's is this close to it. */
+const STAMP_SKEW_MS = 1000;
 
 const reportListenerError = (err: unknown) => {
   const g = globalThis as { reportError?: (e: unknown) => void };
@@ -157,6 +163,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   let refreshes = 0;
   let epoch = 0; // bumps whenever pending async work (providers, refresh) becomes stale
   let openedAtMono = 0;
+  let stamps = false; // the current socket's event timeStamps can stand in for clock.now()
   let restoredAt = -Infinity;
   let messageHandlers = 0;
   let detachLifecycle: (() => void) | null = null;
@@ -403,8 +410,12 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     ending = null;
     ws.binaryType = o.binaryType;
     log('debug', `connecting to ${masked}`);
-    ws.onopen = () => ws === socket && opened(ws, masked);
-    ws.onmessage = (e) => ws === socket && received(e.data as RawMessage);
+    ws.onopen = (e) => ws === socket && opened(ws, masked, e?.timeStamp);
+    ws.onmessage = (e) => {
+      if (ws !== socket) return;
+      const data = e.data as RawMessage;
+      if (!heartbeat?.inbound(data, stamps && e.timeStamp > 0 ? e.timeStamp : undefined)) received(data);
+    };
     ws.onerror = () => ws === socket && errored(masked, protocols.length > 0);
     ws.onclose = (e) => ws === socket && finalize(e.code, e.reason, e.wasClean);
   }
@@ -418,9 +429,12 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     deactivate();
   }
 
-  function opened(ws: WebSocketLike, url: string): void {
+  function opened(ws: WebSocketLike, url: string, stamp: unknown): void {
     cancel('connect');
     openedAtMono = clock.now();
+    // With the default clock, a frame's arrival time is its event's timeStamp (same origin as
+    // performance.now() in browsers and Node), checked once per socket against the clock.
+    stamps = o.defaultClock && typeof stamp === 'number' && Math.abs(stamp - openedAtMono) < STAMP_SKEW_MS;
     set({ type: 'open', protocol: ws.protocol, extensions: ws.extensions, at: clock.wallNow() });
     startStableTimer();
     heartbeat?.start();
@@ -441,15 +455,20 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
   }
 
   function received(data: RawMessage): void {
-    if (heartbeat?.inbound(data)) return;
     let decoded: Incoming;
     try {
-      decoded = o.codec.decode(data);
+      decoded = o.codec === textCodec ? (data as Incoming) : o.codec.decode(data);
     } catch (cause) {
       report(fail('DecodeError', 'A received message could not be decoded; the connection stays open.', { cause, data }), false);
       return;
     }
-    emit('message', decoded);
+    // The hot path: mitt's emit() copies the handler list twice per event; a message goes to
+    // the registered handlers directly (copied only when there are several, as one may unsubscribe
+    // another). Messages never arrive while createClient() runs, so nothing is held here.
+    const handlers = emitter.all.get('message') as ((m: Incoming) => void)[] | undefined;
+    if (!handlers || disposed) return;
+    if (handlers.length === 1) handlers[0]!(decoded);
+    else for (const h of handlers.slice()) h(decoded);
   }
 
   function errored(url: string, offeredProtocols: boolean): void {
@@ -786,7 +805,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     },
     subscribe(listener) {
       if (disposed) return () => {};
-      const l = guarded(() => listener());
+      const l = guarded<void>(() => listener());
       listeners.add(l);
       wake();
       checkIdle();
@@ -859,10 +878,11 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
 
-function guarded<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
-  return (...args) => {
+function guarded<A>(fn: (arg: A) => void): (arg: A) => void {
+  // One argument, no rest/spread: this wraps every message handler, so it must not allocate.
+  return (arg) => {
     try {
-      fn(...args);
+      fn(arg);
     } catch (err) {
       reportListenerError(err);
     }
@@ -986,6 +1006,7 @@ function resolveOptions<Incoming, Outgoing>(options: ClientOptions<Incoming, Out
     messages: { ...en, ...options.messages } as MessageCatalog,
     logger: options.logger,
     clock: options.clock ?? defaultClock(),
+    defaultClock: !options.clock,
     random: options.random ?? Math.random,
   };
 }

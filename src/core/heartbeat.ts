@@ -27,10 +27,10 @@ export interface HeartbeatHooks {
 /** A timer that fires this much later than asked was delayed by sleep, freeze or throttling. */
 export const LATE_FIRE_MS = 1000;
 
+// Runs for every received frame: the common case (not `{`…) returns after two cheap checks.
 const typed = (data: RawMessage, type: string): boolean => {
-  if (typeof data !== 'string') return false;
-  if (data === type) return true;
-  if (data.length > 512 || data.charCodeAt(0) !== 123 /* { */ || !data.includes(type)) return false;
+  if (typeof data !== 'string' || data.charCodeAt(0) !== 123 /* { */) return data === type;
+  if (data.length > 512 || !data.includes(type)) return false;
   try {
     return (JSON.parse(data) as { type?: unknown } | null)?.type === type;
   } catch {
@@ -88,6 +88,7 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
   function check(): void {
     if (!running) return;
     const t = h.now();
+    if (lastAlive > t) lastAlive = t; // an event timeStamp ahead of the clock counts as now
     const late = t - due > LATE_FIRE_MS;
     if (s.mode === 'server') {
       const silent = t - lastAlive;
@@ -130,16 +131,21 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
       timer = undefined;
     },
     /** Feed every received frame. Returns true when it is a pong/ping to keep from the app. */
-    inbound(data: RawMessage): boolean {
+    /**
+     * `at`: when the frame arrived on the `now()` clock, if the caller already knows it (the
+     * message event's `timeStamp`); reading the clock for every frame costs more than the rest
+     * of this function in a browser.
+     */
+    inbound(data: RawMessage, at?: number): boolean {
       if (!running) return false;
-      const t = h.now();
+      const t = at ?? h.now();
       const awaiting = s.mode === 'client' && pingAt !== null && lastAlive < pingAt;
       let beat = false;
       if (s.mode === 'client' ? s.isPong(data) : s.isPing(data)) {
         beat = true;
         if (s.mode === 'server') h.sendReply(data);
         else if (pingAt !== null) {
-          h.rtt(t - pingAt);
+          h.rtt(Math.max(0, t - pingAt));
           pingAt = null;
         }
         alive(t);

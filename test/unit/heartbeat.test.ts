@@ -468,3 +468,73 @@ describe('ping cadence after a pong', () => {
   });
 });
 
+
+describe('arrival time from the message event (default clock)', () => {
+  /** Deliver `data` as a message event whose timeStamp is `stamp` (what the browser recorded). */
+  const receiveAt = (ws: FakeSocket, data: string, stamp: number) => {
+    const e = new MessageEvent('message', { data });
+    Object.defineProperty(e, 'timeStamp', { value: stamp });
+    ws.onmessage?.(e);
+  };
+
+  it('times a pong by its event timeStamp, not by when the handler ran', () => {
+    const { fake, client } = setup();
+    const ws = fake.last;
+    ws.open();
+    vi.advanceTimersByTime(20_000); // ping sent at performance.now() = P
+    const pingAt = performance.now();
+    vi.advanceTimersByTime(300); // the handler runs 300 ms later (a busy main thread)…
+    receiveAt(ws, 'pong', pingAt + 40); // …but the pong arrived 40 ms after the ping
+    expect(client.getSnapshot().rtt).toBe(40);
+  });
+
+  it('counts a frame as alive from its timeStamp: the next ping is due interval after it', () => {
+    const { fake } = setup({ heartbeat: { interval: 1000, timeout: 500 } });
+    const ws = fake.last;
+    ws.open();
+    vi.advanceTimersByTime(900);
+    receiveAt(ws, 'data', performance.now() - 400); // arrived at 500, handled at 900
+    vi.advanceTimersByTime(100); // 1000: the open-time deadline; idle only 500 → re-armed
+    expect(pings(ws)).toBe(0);
+    vi.advanceTimersByTime(499);
+    expect(pings(ws)).toBe(0);
+    vi.advanceTimersByTime(1); // 1500 = 500 + interval
+    expect(pings(ws)).toBe(1);
+  });
+
+  it('ignores timeStamps from another time origin (open event far from performance.now())', () => {
+    const { fake, client } = setup();
+    const ws = fake.last;
+    const open = new Event('open');
+    Object.defineProperty(open, 'timeStamp', { value: Date.now() }); // epoch-based, as old engines did
+    ws.readyState = 1;
+    ws.onopen?.(open);
+    vi.advanceTimersByTime(20_000);
+    vi.advanceTimersByTime(120);
+    receiveAt(ws, 'pong', Date.now());
+    expect(client.getSnapshot().rtt).toBe(120); // measured on the clock instead
+  });
+
+  it('ignores timeStamps when the application supplies its own clock', () => {
+    const m = manualClock();
+    const { fake, client } = setup({ clock: m.clock });
+    const ws = fake.last;
+    ws.open();
+    m.advance(20_000);
+    m.advance(70);
+    receiveAt(ws, 'pong', 5); // a stamp on a clock the client does not use
+    expect(client.getSnapshot().rtt).toBe(70);
+  });
+
+  it('treats a timeStamp ahead of the clock as now, never as the future', () => {
+    const { fake } = setup({ heartbeat: { interval: 1000, timeout: 500 } });
+    const ws = fake.last;
+    ws.open();
+    receiveAt(ws, 'data', performance.now() + 1500); // stamped ahead of the clock
+    vi.advanceTimersByTime(1000); // check at 1000: the frame counts as "now" → a full interval more
+    vi.advanceTimersByTime(999);
+    expect(pings(ws)).toBe(0);
+    vi.advanceTimersByTime(1); // 2000 (taken at face value, the ping would wait until 2500)
+    expect(pings(ws)).toBe(1);
+  });
+});
