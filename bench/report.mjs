@@ -64,23 +64,26 @@ async function main() {
     ].join('\n');
   }
   if (throughput) {
+    const x3 = (/** @type {number} */ v) => `${v.toFixed(3)}×`;
+    const ci = (/** @type {number[]} */ r) => r.map((v) => v.toFixed(3)).join('–');
+    const how = `median of ${throughput.rounds} paired rounds, ${throughput.n} msgs per burst${throughput.pinned ? ', server and Chromium on separate CPUs' : ''}; 95 % CI; \`raw (control)\` = a second raw client: the noise floor`;
     const row = (/** @type {'down' | 'up'} */ d) => {
       const ours = byId(throughput.clients, 'resilient-ws');
       const peers = throughput.clients
         .filter((/** @type {any} */ c) => c.client !== 'resilient-ws' && c.client !== 'raw')
-        .map((/** @type {any} */ c) => `${c.client} ${x(c[`${d}Ratio`])} (IQR ${c[`${d}RatioRange`].join('–')})`)
+        .map((/** @type {any} */ c) => `${c.client} ${x3(c[`${d}Ratio`])} (${ci(c[`${d}RatioCI`])})`)
         .join(', ');
-      return `| Throughput ${d === 'down' ? 'server→page' : 'page→server'}, × raw \`WebSocket\` (medians of ${throughput.rounds} alternating rounds, ${throughput.n} msgs; IQR = spread of single rounds; \`raw (control)\` = a second raw client: the noise floor) | ${x(ours[`${d}Ratio`])} (IQR ${ours[`${d}RatioRange`].join('–')}) | ${peers} | ≥ 0.97×${mark(ours[`${d}Ratio`] >= 0.97)} |`;
+      return `| Throughput ${d === 'down' ? 'server→page' : 'page→server'}, × raw \`WebSocket\` (${how}) | ${x3(ours[`${d}Ratio`])} (CI ${ci(ours[`${d}RatioCI`])}) | ${peers} | ≥ 0.97×${mark(ours[`${d}Ratio`] >= 0.97)} |`;
     };
     summary.push(row('down'), row('up'));
     blocks['throughput'] = [
-      `${throughput.n} messages of ${throughput.messageBytes} bytes per run, ${throughput.rounds} rounds after ${throughput.warmup} warm-up rounds, clients in rotated order; ratio = client's median rate ÷ raw's median rate; IQR = interquartile range of the per-round ratios (client ÷ raw in the same round), i.e. how much single runs scatter. Load average during the run: ${throughput.loadAverage1m}.`,
+      `${throughput.n}-message bursts of ${throughput.messageBytes}-byte text frames, one open connection per client, ${throughput.rounds} rounds after ${throughput.warmup} warm-up rounds, clients in a fresh random order each round${throughput.pinned ? `; the \`ws\` server on CPU ${throughput.pinned.server}, every Chromium process on CPU ${throughput.pinned.chromium}` : ''}. × raw = median over rounds of (client's rate ÷ raw's rate in the same round), with its 95 % bootstrap confidence interval. Load average during the run: ${throughput.loadAverage1m}.`,
       '',
-      '| client | server→page msg/s | × raw | per-round IQR | page→server msg/s | × raw | per-round IQR | receive path, µs per message | `send()` loop, µs per message |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|---:|',
+      '| client | server→page msg/s | × raw | 95 % CI | page→server msg/s | × raw | 95 % CI | main thread, µs CPU per message down | receive path, µs per message | `send()` loop, µs per message |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...throughput.clients.map(
         (/** @type {any} */ c) =>
-          `| ${c.client} | ${c.downMsgPerSec} | ${x(c.downRatio)} | ${c.downRatioRange.map((/** @type {number} */ v) => v.toFixed(2)).join('–')} | ${c.upMsgPerSec} | ${x(c.upRatio)} | ${c.upRatioRange.map((/** @type {number} */ v) => v.toFixed(2)).join('–')} | ${c.receiveUsPerMessage ?? '–'} | ${c.sendLoopMsPer1000 ?? '–'} |`,
+          `| ${c.client} | ${c.downMsgPerSec} | ${x3(c.downRatio)} | ${ci(c.downRatioCI)} | ${c.upMsgPerSec} | ${x3(c.upRatio)} | ${ci(c.upRatioCI)} | ${c.mainThreadUsPerMessageDown} | ${c.receiveUsPerMessage} | ${c.sendLoopUsPerMessage} |`,
       ),
     ].join('\n');
   }

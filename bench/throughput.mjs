@@ -2,83 +2,123 @@
 /**
  * Throughput: N small text messages (16 bytes) server→page and page→server through each client
  * in real Chromium against a real `ws` server on 127.0.0.1, compared with the raw `WebSocket`
- * in the same run. Clients run in alternating order (rotated every round), after warm-up rounds;
- * the figure per client is its median rate ÷ raw's median rate over the same rounds.
+ * in the same run. Every client keeps one open connection for the whole run, and each round
+ * times one burst per client in a random order (seeded; down for all, then up for all), so the bursts
+ * compared in a round run within about a second of each other. The figure per client is the
+ * median over rounds of its rate ÷ raw's rate in the same round, with a 95 % bootstrap
+ * confidence interval (rounds resampled with replacement, 2,000 times). Pairing within a round
+ * matters on a shared machine: the whole machine's speed drifts by ±30 % from second to second,
+ * and the pairs drift together.
  *
- * Down: the page asks for N messages and times until the last one reached its message handler.
- * Up: the page calls `send()` N times in a loop and times until the server acknowledges the Nth.
- * Connection setup is not timed. Every client keeps its defaults (heartbeat, outbox…).
+ * Down: the page asks for N messages and times until the last one reached its message handler
+ * (the server writes N pre-built frames in one write). Up: the page calls `send()` N times in a
+ * loop and times until the server acknowledges the Nth. Every client keeps its defaults
+ * (heartbeat, outbox…).
  *
- * `raw (control)` is a second, identical raw `WebSocket` measured like the others: its ratio to
- * `raw` is the noise floor of the run (how far from 1.00× two identical clients land).
+ * Noise control: on a machine with ≥ 2 CPUs (and `taskset`), this process (the `ws` server) runs
+ * on CPU 0 and every Chromium process on the others, so the two sides do not take turns on one
+ * core at random; `BENCH_PIN=0` turns that off. `raw (control)` is a second, identical raw
+ * `WebSocket` measured like the others: its ratio to `raw` is the noise floor of the run.
+ * Beside the wall-clock rates, the renderer's main-thread CPU time per message (CDP
+ * `Performance.getMetrics` `TaskDuration`, thread ticks) shows each client's own cost with far
+ * less scatter.
  *
- * Env: BENCH_N (messages per run, default 16000), BENCH_ROUNDS (default 15), BENCH_WARMUP (2).
+ * Env: BENCH_N (messages per burst, default 2000), BENCH_ROUNDS (default 60), BENCH_WARMUP (3),
+ * BENCH_LIBS (comma-separated subset; raw is always measured), BENCH_PIN (default 1).
  */
+import { execFileSync } from 'node:child_process';
 import { startBurstServer } from './lib/burst-server.mjs';
 import { buildBundle, launchChromium, openPage, startStaticServer } from './lib/browser.mjs';
-import { median, quantile, round, writeResult } from './lib/common.mjs';
+import { machine, median, quantile, round, writeResult } from './lib/common.mjs';
 
-const N = Number(process.env.BENCH_N ?? 16000);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 15);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 2);
-const LIBS = /** @type {const} */ (['raw', 'raw (control)', 'resilient-ws', 'partysocket', 'reconnecting-websocket']);
-/** @typedef {typeof LIBS[number]} Lib */
+const N = Number(process.env.BENCH_N ?? 2000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 3);
+const ALL_LIBS = /** @type {const} */ (['raw', 'raw (control)', 'resilient-ws', 'partysocket', 'reconnecting-websocket']);
+/** @typedef {typeof ALL_LIBS[number]} Lib */
+const LIBS = /** @type {Lib[]} */ (
+  ALL_LIBS.filter((l) => l === 'raw' || !process.env.BENCH_LIBS || process.env.BENCH_LIBS.split(',').includes(l))
+);
 
 /**
- * Runs in the page: open a connection with `lib`, time N messages down then N up, close.
- * @param {{ lib: Lib, url: string, n: number }} args
- * @returns {Promise<{ down: number, up: number, loop: number }>} milliseconds (`loop`: the synchronous `send()` loop alone)
+ * Pin this process (all its threads) to CPU 0 and return the CPU list for Chromium, or undefined
+ * when pinning is off or impossible.
+ * @returns {string | undefined}
  */
-async function runInPage({ lib, url, n }) {
-  const B = /** @type {import('./lib/browser.mjs').BenchGlobals} */ (/** @type {any} */ (window).bench);
-  /** @type {(data: unknown) => void} */
-  let onData = () => {};
-  /** @type {{ send(s: string): unknown, close(): void }} */
-  let conn = { send: () => undefined, close: () => undefined };
+function pinCpus() {
+  const n = machine().nproc;
+  if (process.env.BENCH_PIN === '0' || n < 2) return undefined;
+  try {
+    execFileSync('taskset', ['-a', '-cp', '0', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    console.warn('throughput: taskset failed; running unpinned');
+    return undefined;
+  }
+  return n === 2 ? '1' : `1-${n - 1}`;
+}
+
+/**
+ * In the page: open a connection with `lib` and keep it in `window.conns[lib]` for the timed bursts.
+ * @param {{ lib: Lib, url: string }} args
+ */
+async function openInPage({ lib, url }) {
+  const w = /** @type {any} */ (window);
+  const B = /** @type {import('./lib/browser.mjs').BenchGlobals} */ (w.bench);
+  /** @type {{ send(s: string): unknown, close(): void, onData: (data: unknown) => void }} */
+  const conn = { send: () => undefined, close: () => undefined, onData: () => {} };
   await new Promise((resolveOpen, rejectOpen) => {
     setTimeout(() => rejectOpen(new Error(`${lib}: no open within 10 s`)), 10_000);
     if (lib === 'resilient-ws') {
       const client = B.rws.createClient({ url });
-      client.on('message', (m) => onData(m));
+      client.on('message', (m) => conn.onData(m));
       const off = client.subscribe(() => {
         if (client.getSnapshot().status === 'open') {
           off();
           resolveOpen(undefined);
         }
       });
-      conn = { send: (s) => client.send(s), close: () => client.dispose() };
+      conn.send = (s) => client.send(s);
+      conn.close = () => client.dispose();
     } else {
       /** @type {WebSocket} */
       const ws =
         lib === 'raw' || lib === 'raw (control)' ? new WebSocket(url) : lib === 'partysocket' ? new B.PartySocketWS(url) : new B.ReconnectingWebSocket(url);
-      ws.addEventListener('message', (e) => onData(e.data));
+      ws.addEventListener('message', (e) => conn.onData(e.data));
       ws.addEventListener('open', () => resolveOpen(undefined), { once: true });
-      conn = { send: (s) => ws.send(s), close: () => ws.close() };
+      conn.send = (s) => ws.send(s);
+      conn.close = () => ws.close();
     }
   });
-  const timed = (/** @type {string} */ last, /** @type {() => void} */ start) =>
-    new Promise((resolveRun) => {
-      let count = 0;
-      const t0 = performance.now();
-      onData = (d) => {
-        count++;
-        if (d === last) resolveRun({ ms: performance.now() - t0, count });
-      };
-      start();
-    });
-  const down = /** @type {{ ms: number, count: number }} */ (await timed('end', () => conn.send(`down:${n}`)));
-  if (down.count !== n + 1) throw new Error(`${lib}: received ${down.count - 1} of ${n} messages`);
-  let loop = 0;
-  const up = /** @type {{ ms: number, count: number }} */ (
-    await timed('done', () => {
+  (w.conns ??= {})[lib] = conn;
+}
+
+/**
+ * In the page: time a burst of N messages down (`up: false`) or up through `lib`'s connection.
+ * @param {{ lib: Lib, n: number, up: boolean }} args
+ * @returns {Promise<{ ms: number, loop: number }>} milliseconds (`loop`: the synchronous `send()` loop alone)
+ */
+function timeInPage({ lib, n, up }) {
+  const conn = /** @type {any} */ (window).conns[lib];
+  return new Promise((resolveRun, rejectRun) => {
+    let count = 0;
+    let loop = 0;
+    const last = up ? 'done' : 'end';
+    const t0 = performance.now();
+    conn.onData = (/** @type {unknown} */ d) => {
+      count++;
+      if (d !== last) return;
+      const ms = performance.now() - t0;
+      if (!up && count !== n + 1) rejectRun(new Error(`received ${count - 1} of ${n} messages`));
+      else resolveRun({ ms, loop });
+    };
+    if (!up) conn.send(`down:${n}`);
+    else {
       conn.send(`up:${n}`);
       const t = performance.now();
       for (let i = 0; i < n; i++) conn.send('u' + String(i).padStart(15, '0'));
       loop = performance.now() - t;
-    })
-  );
-  conn.close();
-  return { down: down.ms, up: up.ms, loop };
+    }
+  });
 }
 
 /**
@@ -156,70 +196,105 @@ async function dispatchCost({ lib, m }) {
   return us;
 }
 
+/**
+ * Median of the per-round ratios a[i] ÷ b[i], and its 95 % bootstrap interval (rounds resampled
+ * with replacement 2,000 times; seeded, so a rerun on the same data gives the same interval).
+ * @param {number[]} a @param {number[]} b
+ * @returns {{ ratio: number, ci: [number, number] }}
+ */
+function pairedRatio(a, b) {
+  const ratios = a.map((x, i) => x / /** @type {number} */ (b[i]));
+  let seed = 12345;
+  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const medians = [];
+  for (let k = 0; k < 2000; k++) medians.push(median(ratios.map(() => /** @type {number} */ (ratios[Math.floor(rand() * ratios.length)]))));
+  return { ratio: round(median(ratios), 3), ci: [round(quantile(medians, 0.025), 3), round(quantile(medians, 0.975), 3)] };
+}
+
 async function main() {
+  const cpus = pinCpus();
   await buildBundle('clients');
   const server = await startBurstServer();
   const web = await startStaticServer();
-  const browser = await launchChromium();
+  const browser = await launchChromium([], { cpus });
   try {
     const page = await openPage(browser, web.origin, 'clients');
-    /** @type {Record<Lib, { down: number[], up: number[] }>} */
-    const rates = /** @type {any} */ (Object.fromEntries(LIBS.map((l) => [l, { down: [], up: [] }])));
-    /** @type {Record<Lib, { down: number[], up: number[] }>} */
-    const ratios = /** @type {any} */ (Object.fromEntries(LIBS.map((l) => [l, { down: [], up: [] }])));
-    /** @type {Record<Lib, number[]>} */
-    const loops = /** @type {any} */ (Object.fromEntries(LIBS.map((l) => [l, []])));
+    const cdp = await page.context().newCDPSession(page);
+    await cdp.send('Performance.enable', { timeDomain: 'threadTicks' });
+    /** Renderer main-thread busy time so far, seconds of thread CPU time. */
+    const taskSeconds = async () => {
+      const { metrics } = await cdp.send('Performance.getMetrics');
+      return /** @type {number} */ (metrics.find((m) => m.name === 'TaskDuration')?.value);
+    };
+    /** @typedef {{ down: number[], up: number[], cpuDown: number[], cpuUp: number[], loop: number[] }} Series */
+    /** @type {Record<string, Series>} */
+    const series = Object.fromEntries(LIBS.map((l) => [l, { down: [], up: [], cpuDown: [], cpuUp: [], loop: [] }]));
+    // Every client keeps one open connection for the whole run; bursts alternate between them
+    // (in a random order each round), so the clients compared in a round run within a second of
+    // each other on the same warmed-up page, and connection setup is never timed.
+    for (const lib of LIBS) await page.evaluate(openInPage, { lib, url: server.url });
+    // A fresh (seeded) random order every round: no client always runs right after another.
+    let seed = 20261121;
+    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
     for (let r = 0; r < WARMUP + ROUNDS; r++) {
-      const order = LIBS.map((_, i) => /** @type {Lib} */ (LIBS[(i + r) % LIBS.length]));
-      /** @type {Partial<Record<Lib, { down: number, up: number, loop: number }>>} */
-      const round_ = {};
-      for (const lib of order) {
-        const ms = await page.evaluate(runInPage, { lib, url: server.url, n: N });
-        round_[lib] = { down: (N / ms.down) * 1000, up: (N / ms.up) * 1000, loop: ms.loop };
+      const order = [...LIBS];
+      for (let i = order.length - 1; i > 0; i--) {
+        const j = Math.floor(rand() * (i + 1));
+        [order[i], order[j]] = [/** @type {Lib} */ (order[j]), /** @type {Lib} */ (order[i])];
       }
-      if (r < WARMUP) continue;
-      const raw = /** @type {{ down: number, up: number, loop: number }} */ (round_.raw);
-      for (const lib of LIBS) {
-        const x = /** @type {{ down: number, up: number, loop: number }} */ (round_[lib]);
-        loops[lib].push(x.loop);
-        rates[lib].down.push(x.down);
-        rates[lib].up.push(x.up);
-        ratios[lib].down.push(x.down / raw.down);
-        ratios[lib].up.push(x.up / raw.up);
+      for (const up of [false, true]) {
+        for (const lib of order) {
+          const c0 = await taskSeconds();
+          const run = await page.evaluate(timeInPage, { lib, n: N, up });
+          const c1 = await taskSeconds();
+          if (r < WARMUP) continue;
+          const x = /** @type {Series} */ (series[lib]);
+          x[up ? 'up' : 'down'].push((N / run.ms) * 1000);
+          x[up ? 'cpuUp' : 'cpuDown'].push(((c1 - c0) * 1e6) / N);
+          if (up) x.loop.push(run.loop);
+        }
       }
+      if (process.env.BENCH_VERBOSE && r >= WARMUP)
+        console.log(`round ${r - WARMUP}: ` + order.map((l) => `${l} ${Math.round(series[l]?.down.at(-1) ?? 0)}↓ ${Math.round(series[l]?.up.at(-1) ?? 0)}↑`).join(' · '));
     }
+    await page.evaluate(() => Object.values(/** @type {any} */ (window).conns).forEach((c) => c.close()));
     // The receive path alone, M stand-in messages per library, alternating, 7 repetitions.
-    /** @type {Record<Lib, number[]>} */
-    const dispatch = /** @type {any} */ (Object.fromEntries(LIBS.map((l) => [l, []])));
+    /** @type {Record<string, number[]>} */
+    const dispatch = Object.fromEntries(LIBS.map((l) => [l, []]));
     for (let r = 0; r < 8; r++) {
       for (const lib of LIBS) {
         const us = await page.evaluate(dispatchCost, { lib, m: 20_000 });
-        if (r > 0) dispatch[lib].push(us);
+        if (r > 0) dispatch[lib]?.push(us);
       }
     }
-    /** @param {number[]} xs */
-    const iqr = (xs) => [round(quantile(xs, 0.25), 3), round(quantile(xs, 0.75), 3)];
-    const clients = LIBS.map((lib) => ({
-      client: lib,
-      downMsgPerSec: Math.round(median(rates[lib].down)),
-      upMsgPerSec: Math.round(median(rates[lib].up)),
-      // The ratio of the medians over alternating runs; the interquartile range of the paired
-      // per-round ratios shows how much single runs scatter on this machine.
-      downRatio: round(median(rates[lib].down) / median(rates.raw.down), 3),
-      upRatio: round(median(rates[lib].up) / median(rates.raw.up), 3),
-      downRatioRange: iqr(ratios[lib].down),
-      upRatioRange: iqr(ratios[lib].up),
-      // The library's own cost on the way up: the synchronous loop of N send() calls.
-      sendLoopMsPer1000: round((median(loops[lib]) / N) * 1000, 2),
-      // …and on the way down: µs per message from the socket's event to the app's callback.
-      receiveUsPerMessage: round(median(dispatch[lib]), 2),
-    }));
-    const ours = /** @type {(typeof clients)[number]} */ (clients.find((c) => c.client === 'resilient-ws'));
+    const raw = /** @type {Series} */ (series.raw);
+    const clients = LIBS.map((lib) => {
+      const x = /** @type {Series} */ (series[lib]);
+      return {
+        client: lib,
+        downMsgPerSec: Math.round(median(x.down)),
+        upMsgPerSec: Math.round(median(x.up)),
+        // The median of the per-round ratios (client ÷ raw, measured within a second of each
+        // other), and its 95 % bootstrap interval.
+        downRatio: pairedRatio(x.down, raw.down).ratio,
+        upRatio: pairedRatio(x.up, raw.up).ratio,
+        downRatioCI: pairedRatio(x.down, raw.down).ci,
+        upRatioCI: pairedRatio(x.up, raw.up).ci,
+        // Renderer main-thread CPU per message (median over rounds), and its excess over raw's.
+        mainThreadUsPerMessageDown: round(median(x.cpuDown), 2),
+        mainThreadUsPerMessageUp: round(median(x.cpuUp), 2),
+        // The library's own cost on the way up: the synchronous loop of N send() calls…
+        sendLoopUsPerMessage: round((median(x.loop) / N) * 1000, 2),
+        // …and on the way down: µs per message from the socket's event to the app's callback.
+        receiveUsPerMessage: round(median(dispatch[lib] ?? []), 2),
+      };
+    });
+    const ours = /** @type {(typeof clients)[number]} */ (clients.find((c) => c.client === 'resilient-ws') ?? clients[0]);
     const meets = ours.downRatio >= 0.97 && ours.upRatio >= 0.97;
     await writeResult(
       'throughput',
-      `resilient-ws ${ours.downRatio}× raw down, ${ours.upRatio}× raw up (${N} msgs × ${ROUNDS} rounds; target ≥ 0.97×: ${meets ? 'met' : 'NOT met'})`,
-      { n: N, rounds: ROUNDS, warmup: WARMUP, messageBytes: 16, target: 0.97, meets, clients },
+      `resilient-ws ${ours.downRatio}× raw down (95 % CI ${ours.downRatioCI.join('–')}), ${ours.upRatio}× raw up (${ours.upRatioCI.join('–')}); main thread ${ours.mainThreadUsPerMessageDown} vs raw ${clients[0]?.mainThreadUsPerMessageDown} µs/msg down (${N} msgs × ${ROUNDS} rounds${cpus ? ', pinned' : ''}; target ≥ 0.97×: ${meets ? 'met' : 'NOT met'})`,
+      { n: N, rounds: ROUNDS, warmup: WARMUP, messageBytes: 16, pinned: cpus ? { server: '0', chromium: cpus } : null, target: 0.97, meets, clients },
     );
   } finally {
     await browser.close();
