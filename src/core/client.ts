@@ -116,9 +116,9 @@ const RESTORE_WINDOW_MS = 3000;
 const defaultClock = (): Clock => {
   const perf = globalThis.performance;
   return {
-    now: perf ? () => perf.now() : Date.now,
-  wallNow: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
+    now: perf ? () => perf.now() : () => Date.now(),
+    wallNow: () => Date.now(),
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
     clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
   };
 };
@@ -464,11 +464,12 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     }
     // The hot path: mitt's emit() copies the handler list twice per event; a message goes to
     // the registered handlers directly (copied only when there are several, as one may unsubscribe
-    // another). Messages never arrive while createClient() runs, so nothing is held here.
+    // another, and stopping if one disposes the client). Messages never arrive while
+    // createClient() runs, so nothing is held here.
     const handlers = emitter.all.get('message') as ((m: Incoming) => void)[] | undefined;
     if (!handlers || disposed) return;
     if (handlers.length === 1) handlers[0]!(decoded);
-    else for (const h of handlers.slice()) h(decoded);
+    else for (const h of handlers.slice()) if (!disposed) h(decoded);
   }
 
   function errored(url: string, offeredProtocols: boolean): void {

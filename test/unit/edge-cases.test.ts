@@ -31,6 +31,34 @@ describe('edge cases: transitions that race with listeners, lifecycle signals an
     expect(fake.sockets).toHaveLength(1);
   });
 
+  it('dispose() from a message handler: later handlers do not get that message', () => {
+    const { fake, client } = setup();
+    const seen: string[] = [];
+    client.on('message', (m) => {
+      seen.push(`first ${String(m)}`);
+      client.dispose();
+    });
+    client.on('message', (m) => seen.push(`second ${String(m)}`));
+    fake.last.open();
+    fake.last.receive('hello');
+    expect(seen).toEqual(['first hello']);
+  });
+
+  it('a message handler that unsubscribes another does not stop it getting the current message', () => {
+    const { fake, client } = setup();
+    const seen: string[] = [];
+    let offSecond = () => {};
+    client.on('message', (m) => {
+      seen.push(`first ${String(m)}`);
+      offSecond();
+    });
+    offSecond = client.on('message', (m) => seen.push(`second ${String(m)}`));
+    fake.last.open();
+    fake.last.receive('a');
+    fake.last.receive('b');
+    expect(seen).toEqual(['first a', 'second a', 'first b']);
+  });
+
   it('dispose() from an error listener during a failed handshake opens no new socket', () => {
     const { fake, client } = setup();
     client.on('error', () => client.dispose());
