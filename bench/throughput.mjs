@@ -24,12 +24,13 @@
  * less scatter.
  *
  * Env: BENCH_N (messages per burst, default 2000), BENCH_ROUNDS (default 60), BENCH_WARMUP (3),
- * BENCH_LIBS (comma-separated subset; raw is always measured), BENCH_PIN (default 1).
+ * BENCH_LIBS (comma-separated subset; raw is always measured), BENCH_PIN (default 1),
+ * BENCH_VERBOSE (print every round).
  */
 import { execFileSync } from 'node:child_process';
 import { startBurstServer } from './lib/burst-server.mjs';
 import { buildBundle, launchChromium, openPage, startStaticServer } from './lib/browser.mjs';
-import { machine, median, quantile, round, writeResult } from './lib/common.mjs';
+import { machine, median, quantile, round, seededRandom, writeResult } from './lib/common.mjs';
 
 const N = Number(process.env.BENCH_N ?? 2000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 60);
@@ -204,8 +205,7 @@ async function dispatchCost({ lib, m }) {
  */
 function pairedRatio(a, b) {
   const ratios = a.map((x, i) => x / /** @type {number} */ (b[i]));
-  let seed = 12345;
-  const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+  const rand = seededRandom(12345);
   const medians = [];
   for (let k = 0; k < 2000; k++) medians.push(median(ratios.map(() => /** @type {number} */ (ratios[Math.floor(rand() * ratios.length)]))));
   return { ratio: round(median(ratios), 3), ci: [round(quantile(medians, 0.025), 3), round(quantile(medians, 0.975), 3)] };
@@ -234,8 +234,7 @@ async function main() {
     // each other on the same warmed-up page, and connection setup is never timed.
     for (const lib of LIBS) await page.evaluate(openInPage, { lib, url: server.url });
     // A fresh (seeded) random order every round: no client always runs right after another.
-    let seed = 20261121;
-    const rand = () => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 2 ** 32;
+    const rand = seededRandom(20261121);
     for (let r = 0; r < WARMUP + ROUNDS; r++) {
       const order = [...LIBS];
       for (let i = order.length - 1; i > 0; i--) {
@@ -270,16 +269,18 @@ async function main() {
     const raw = /** @type {Series} */ (series.raw);
     const clients = LIBS.map((lib) => {
       const x = /** @type {Series} */ (series[lib]);
+      const down = pairedRatio(x.down, raw.down);
+      const up = pairedRatio(x.up, raw.up);
       return {
         client: lib,
         downMsgPerSec: Math.round(median(x.down)),
         upMsgPerSec: Math.round(median(x.up)),
         // The median of the per-round ratios (client ÷ raw, measured within a second of each
         // other), and its 95 % bootstrap interval.
-        downRatio: pairedRatio(x.down, raw.down).ratio,
-        upRatio: pairedRatio(x.up, raw.up).ratio,
-        downRatioCI: pairedRatio(x.down, raw.down).ci,
-        upRatioCI: pairedRatio(x.up, raw.up).ci,
+        downRatio: down.ratio,
+        upRatio: up.ratio,
+        downRatioCI: down.ci,
+        upRatioCI: up.ci,
         // Renderer main-thread CPU per message (median over rounds), and its excess over raw's.
         mainThreadUsPerMessageDown: round(median(x.cpuDown), 2),
         mainThreadUsPerMessageUp: round(median(x.cpuUp), 2),

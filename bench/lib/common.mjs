@@ -56,6 +56,15 @@ export function quantile(xs, p) {
   return /** @type {number} */ (s[Math.min(s.length - 1, Math.max(0, Math.ceil(p * s.length) - 1))]);
 }
 
+/**
+ * A seeded pseudo-random source in [0, 1) (32-bit LCG): reproducible orders and resamples.
+ * @param {number} seed
+ */
+export function seededRandom(seed) {
+  let state = seed >>> 0;
+  return () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0) / 2 ** 32;
+}
+
 /** @param {number} ms */
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
