@@ -24,6 +24,14 @@ export interface HeartbeatHooks {
   rtt(ms: number): void;
 }
 
+/**
+ * A received frame that knows when it arrived on the `now()` clock: the browser's message event,
+ * whose `timeStamp` is fixed when the frame is queued and is the same value whenever it is read.
+ */
+export interface Stamped {
+  readonly timeStamp: number;
+}
+
 /** A timer that fires this much later than asked was delayed by sleep, freeze or throttling. */
 export const LATE_FIRE_MS = 1000;
 
@@ -53,7 +61,9 @@ export const isPing = (data: RawMessage): boolean => typed(data, 'ping');
  *   `grace` ms; only a probe sent after a late fire that also goes unanswered is fatal;
  * - when a frame arrives and the pending timer was armed from a timer callback, it is re-armed
  *   from the network task, which keeps Chrome's timer chain short (intensive throttling only
- *   applies to chains of 5+ nested timers).
+ *   applies to chains of 5+ nested timers);
+ * - an ordinary frame's arrival time is read only when a decision needs it: `inbound` keeps the
+ *   latest frame (its event) and the next check reads its `timeStamp` (see {@link Stamped}).
  * @returns start/stop, `inbound` (true when the frame is heartbeat traffic to swallow), `probe`.
  */
 export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
@@ -62,6 +72,11 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
   let chained = false;
   let running = false;
   let lastAlive = 0;
+  // The latest ordinary frame whose arrival time has not been read yet. Reading a clock (or an
+  // event's timeStamp) for every frame costs more than the rest of the receive path in a browser,
+  // and only the latest frame's time is ever needed: check() reads it once. Holding the event
+  // keeps its data reachable until the next frame or check (at most `interval`/`timeout` ms).
+  let pending: Stamped | null = null;
   let pingAt: number | null = null;
   let probing = false;
   let lateProbe = false; // the current probe was sent because a timer fired late
@@ -81,14 +96,26 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
 
   const alive = (t: number) => {
     lastAlive = t;
+    pending = null;
     probing = false;
     lateProbe = false;
+  };
+
+  // Count the pending frame as alive. Runs before every decision and before every ping or
+  // probe, so a pending frame is always older than the ping in flight.
+  const settle = (t: number) => {
+    if (pending) {
+      const at = pending.timeStamp;
+      pending = null;
+      if (at > lastAlive) alive(at);
+    }
+    if (lastAlive > t) lastAlive = t; // an event timeStamp ahead of the clock counts as now
   };
 
   function check(): void {
     if (!running) return;
     const t = h.now();
-    if (lastAlive > t) lastAlive = t; // an event timeStamp ahead of the clock counts as now
+    settle(t);
     const late = t - due > LATE_FIRE_MS;
     if (s.mode === 'server') {
       const silent = t - lastAlive;
@@ -127,40 +154,51 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
     },
     stop(): void {
       running = false;
+      pending = null;
       h.clearTimeout(timer);
       timer = undefined;
     },
-    /** Feed every received frame. Returns true when it is a pong/ping to keep from the app. */
     /**
-     * `at`: when the frame arrived on the `now()` clock, if the caller already knows it (the
-     * message event's `timeStamp`); reading the clock for every frame costs more than the rest
-     * of this function in a browser.
+     * Feed every received frame. Returns true when it is a pong/ping to keep from the app.
+     * `frame`: the frame's event, when its `timeStamp` is on the `now()` clock; without it the
+     * clock is read for every frame.
      */
-    inbound(data: RawMessage, at?: number): boolean {
+    inbound(data: RawMessage, frame?: Stamped): boolean {
       if (!running) return false;
-      const t = at ?? h.now();
+      const beat = s.mode === 'client' ? s.isPong(data) : s.isPing(data);
+      if (!beat && !s.anyMessageIsAlive) {
+        if (chained) arm(Math.max(0, due - h.now()), false);
+        return false;
+      }
       const awaiting = s.mode === 'client' && pingAt !== null && lastAlive < pingAt;
-      let beat = false;
-      if (s.mode === 'client' ? s.isPong(data) : s.isPing(data)) {
-        beat = true;
+      if (!beat && !awaiting && frame) {
+        // The common case, once per ordinary frame: remember it; check() reads its time.
+        pending = frame;
+        if (chained) arm(Math.max(0, due - h.now()), false);
+        return false;
+      }
+      const stamp = frame ? frame.timeStamp : 0;
+      const t = stamp > 0 ? stamp : h.now();
+      if (beat) {
         if (s.mode === 'server') h.sendReply(data);
         else if (pingAt !== null) {
           h.rtt(Math.max(0, t - pingAt));
           pingAt = null;
         }
-        alive(t);
-      } else if (s.anyMessageIsAlive) alive(t);
+      }
+      alive(t);
       // The ping was answered: the next one is due `interval` after this frame, not at the old
       // pong deadline. Otherwise, if the pending timer came from a timer callback, re-arm it from
       // this network task to keep the chain short.
-      if (awaiting && lastAlive === t) arm(s.interval, false);
-      else if (chained) arm(Math.max(0, due - t), false);
+      if (awaiting) arm(s.interval, false);
+      else if (chained) arm(Math.max(0, due - h.now()), false);
       return beat && !s.deliverPongs;
     },
     /** Check liveness now (page became visible, resumed, came online): ping and allow `grace`. */
     probe(): void {
       if (!running) return;
       const t = h.now();
+      settle(t);
       probing = true;
       lateProbe = false;
       probeAt = t;

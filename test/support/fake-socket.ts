@@ -55,9 +55,13 @@ export class FakeSocket implements WebSocketLike {
     this.readyState = 1;
     this.onopen?.(new Event('open'));
   }
+  /** `message` listeners (only sockets from `fakeWebSocket({ listeners: true })` take them). */
+  readonly messageListeners = new Set<(ev: MessageEvent) => void>();
   /** A frame arrived. */
   receive(data: string | ArrayBuffer): void {
-    this.onmessage?.(new MessageEvent('message', { data }));
+    const e = new MessageEvent('message', { data });
+    this.onmessage?.(e);
+    for (const l of this.messageListeners) l(e);
   }
   /** The server closed with a close frame (or, with wasClean false, the connection dropped). */
   serverClose(code: number, reason = '', wasClean = true): void {
@@ -84,10 +88,25 @@ export class FakeSocket implements WebSocketLike {
 const closeEvent = (code: number, reason: string, wasClean: boolean) =>
   Object.assign(new Event('close'), { code, reason, wasClean }) as CloseEvent;
 
-/** A constructor that records every socket it makes. Pass `throws` to simulate SyntaxError/SecurityError. */
-export function fakeWebSocket(opts: { throws?: Error } = {}) {
+/** A FakeSocket that also has `addEventListener`/`removeEventListener` for `message`, as browsers do. */
+class ListeningFakeSocket extends FakeSocket {
+  addEventListener(type: 'message', listener: (ev: MessageEvent) => void): void {
+    if (type === 'message') this.messageListeners.add(listener);
+  }
+  removeEventListener(type: 'message', listener: (ev: MessageEvent) => void): void {
+    if (type === 'message') this.messageListeners.delete(listener);
+  }
+}
+
+/**
+ * A constructor that records every socket it makes. Pass `throws` to simulate
+ * SyntaxError/SecurityError; `listeners: true` gives the sockets `addEventListener` (without it
+ * the client can only use `onmessage`).
+ */
+export function fakeWebSocket(opts: { throws?: Error; listeners?: boolean } = {}) {
   const sockets: FakeSocket[] = [];
-  const Ctor = class extends FakeSocket {
+  const Base = opts.listeners ? ListeningFakeSocket : FakeSocket;
+  const Ctor = class extends Base {
     constructor(url: string, protocols?: string | string[]) {
       if (opts.throws) throw opts.throws;
       super(url, protocols);

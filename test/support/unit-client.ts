@@ -15,11 +15,14 @@ export const UNIT_URL = 'wss://example.test/live';
  * the default heartbeat), and `random` is fixed at 0.5 so every delay is exact (full jitter: first
  * retry 500 ms, second 1000 ms…).
  *
+ * `socket.listeners` gives the scripted sockets `addEventListener` (browsers' path) instead of only
+ * `onmessage`.
+ *
  * `errors` and `drops` record every `error` and `drop` event from the start. (Nothing listens for
  * `message`: a message listener is what makes a lazy client connect.)
  */
-export function setup<I = RawMessage, O = unknown>(opts: Partial<ClientOptions<I, O>> = {}) {
-  const fake = fakeWebSocket();
+export function setup<I = RawMessage, O = unknown>(opts: Partial<ClientOptions<I, O>> = {}, socket: { listeners?: boolean } = {}) {
+  const fake = fakeWebSocket(socket);
   const client = createClient<I, O>({
     url: UNIT_URL,
     WebSocket: fake.WebSocket,

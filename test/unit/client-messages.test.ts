@@ -126,6 +126,39 @@ describe('codecs', () => {
   });
 });
 
+describe('how frames are received', () => {
+  it('listens with addEventListener when the socket has it, and removes the listener with the socket', () => {
+    const { fake, client } = setup({}, { listeners: true });
+    const got: unknown[] = [];
+    client.on('message', (m) => got.push(m));
+    const first = fake.last;
+    first.open();
+    expect(first.onmessage).toBeNull();
+    expect(first.messageListeners.size).toBe(1);
+    first.receive('a');
+    first.drop(); // 1006: released, reconnect in 500 ms
+    expect(first.messageListeners.size).toBe(0);
+    vi.advanceTimersByTime(500);
+    fake.last.open();
+    fake.last.receive('b');
+    expect(got).toEqual(['a', 'b']);
+    client.dispose();
+    expect(fake.last.messageListeners.size).toBe(0);
+  });
+
+  it('falls back to onmessage for a socket without addEventListener', () => {
+    const { fake, client } = setup();
+    const got: unknown[] = [];
+    client.on('message', (m) => got.push(m));
+    fake.last.open();
+    expect(fake.last.onmessage).toBeTypeOf('function');
+    fake.last.receive('a');
+    expect(got).toEqual(['a']);
+    fake.last.drop();
+    expect(fake.sockets[0]!.onmessage).toBeNull();
+  });
+});
+
 describe('lazy connections', () => {
   it('opens no socket until the first send(), then delivers it', () => {
     const { fake, client } = setup({ lazy: true });

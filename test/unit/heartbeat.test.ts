@@ -442,6 +442,70 @@ describe('createHeartbeat (the watchdog alone)', () => {
     expect(log).toEqual(['reply(ping)@62000', 'dead(10000)@72000']);
   });
 
+  /** A frame event whose `timeStamp` reads are counted. */
+  const frameAt = (stamp: number, reads: { n: number }) => ({
+    get timeStamp() {
+      reads.n++;
+      return stamp;
+    },
+  });
+
+  it('reads only the latest ordinary frame\'s arrival time, once, when a check needs it', () => {
+    const { m, log, hb } = startWatchdog();
+    const reads = { n: 0 };
+    m.advance(1000);
+    for (let i = 0; i < 1000; i++) expect(hb.inbound(`m${i}`, frameAt(1000 + i, reads))).toBe(false);
+    expect(reads.n).toBe(0);
+    m.advance(19_000); // the open-time deadline: last frame at 1999 → idle 18 001 ms, re-armed
+    expect(reads.n).toBe(1);
+    expect(log).toEqual([]);
+    m.advance(1998);
+    expect(log).toEqual([]);
+    m.advance(1); // 1999 + interval
+    expect(log).toEqual(['ping@21999']);
+    expect(reads.n).toBe(1);
+  });
+
+  it('a frame received before a probe does not turn the probe\'s grace into the full timeout', () => {
+    const { m, log, hb } = startWatchdog();
+    m.advance(5000);
+    hb.inbound('data', frameAt(5000, { n: 0 })); // pending when the page becomes visible
+    m.advance(100);
+    hb.probe(); // ping at 5100, grace 5000 (timeout would be 10 000)
+    m.advance(4999);
+    expect(log).toEqual(['ping@5100']);
+    m.advance(1);
+    expect(log).toEqual(['ping@5100', 'dead(5100)@10100']);
+  });
+
+  it('times the answer to an outstanding ping at once, from its own event', () => {
+    const { m, log, hb } = startWatchdog();
+    const reads = { n: 0 };
+    m.advance(20_000); // ping
+    m.advance(300);
+    expect(hb.inbound('data', frameAt(20_120, reads))).toBe(false); // any frame answers it
+    expect(reads.n).toBe(1);
+    m.advance(19_999);
+    expect(log).toEqual(['ping@20000']);
+    m.advance(1); // interval after the answer was handled (20 300), not after its stamp
+    expect(log).toEqual(['ping@20000', 'ping@40300']);
+  });
+
+  it('server mode: a frame after a late fire ends the grace window and the late-probe state', () => {
+    const { m, log, hb } = startWatchdog({ mode: 'server' });
+    m.sleep(60_000); // fires late: grace 5000 from 60 000
+    m.advance(1000);
+    hb.inbound('data', frameAt(61_000, { n: 0 }));
+    m.advance(4000); // the grace check finds the frame: silent 4000 → wait for the timeout
+    expect(log).toEqual([]);
+    m.sleep(60_000); // late again at 125 000: a fresh grace window, not an immediate verdict
+    expect(log).toEqual([]);
+    m.advance(4999);
+    expect(log).toEqual([]);
+    m.advance(1);
+    expect(log).toEqual(['dead(69000)@130000']);
+  });
+
   it('stop() silences it: no ping, no verdict', () => {
     const { m, log, hb } = startWatchdog();
     m.advance(20_000);
