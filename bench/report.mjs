@@ -83,7 +83,7 @@ async function main() {
       '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...throughput.clients.map(
         (/** @type {any} */ c) =>
-          `| ${c.client} | ${c.downMsgPerSec} | ${x3(c.downRatio)} | ${ci(c.downRatioCI)} | ${c.upMsgPerSec} | ${x3(c.upRatio)} | ${ci(c.upRatioCI)} | ${c.mainThreadUsPerMessageDown} | ${c.receiveUsPerMessage} | ${c.sendLoopUsPerMessage} |`,
+          `| ${c.client} | ${c.downMsgPerSec} | ${x3(c.downRatio)} | ${ci(c.downRatioCI)} | ${c.upMsgPerSec} | ${x3(c.upRatio)} | ${ci(c.upRatioCI)} | ${c.mainThreadUsPerMessageDown} | ${c.receiveUsPerMessage ?? '–'} | ${c.sendLoopUsPerMessage} |`,
       ),
     ].join('\n');
   }
