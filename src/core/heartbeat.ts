@@ -32,6 +32,9 @@ export interface Stamped {
   readonly timeStamp: number;
 }
 
+/** The longest text frame whose event the watchdog holds to read its time later (≤ 128 KiB). */
+const HOLD_MAX_CHARS = 65_536;
+
 /** A timer that fires this much later than asked was delayed by sleep, freeze or throttling. */
 export const LATE_FIRE_MS = 1000;
 
@@ -75,7 +78,8 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
   // The latest ordinary frame whose arrival time has not been read yet. Reading a clock (or an
   // event's timeStamp) for every frame costs more than the rest of the receive path in a browser,
   // and only the latest frame's time is ever needed: check() reads it once. Holding the event
-  // keeps its data reachable until the next frame or check (at most `interval`/`timeout` ms).
+  // keeps its data reachable until the next frame or check, so only small text frames are held
+  // (see HOLD_MAX_CHARS); binary and large frames are timed at once.
   let pending: Stamped | null = null;
   let pingAt: number | null = null;
   let probing = false;
@@ -89,7 +93,11 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
     timer = h.setTimeout(check, ms);
   };
 
+  // A ping sent while another is unanswered (a probe, a late fire): the next pong may answer
+  // either, so it proves liveness but is not timed.
+  let untimed = false;
   const ping = (t: number) => {
+    untimed = pingAt !== null && lastAlive < pingAt;
     pingAt = t;
     h.sendPing();
   };
@@ -171,7 +179,7 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
         return false;
       }
       const awaiting = s.mode === 'client' && pingAt !== null && lastAlive < pingAt;
-      if (!beat && !awaiting && frame) {
+      if (!beat && !awaiting && frame && typeof data === 'string' && data.length <= HOLD_MAX_CHARS) {
         // The common case, once per ordinary frame: remember it; check() reads its time.
         pending = frame;
         if (chained) arm(Math.max(0, due - h.now()), false);
@@ -182,7 +190,7 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
       if (beat) {
         if (s.mode === 'server') h.sendReply(data);
         else if (pingAt !== null) {
-          h.rtt(Math.max(0, t - pingAt));
+          if (!untimed) h.rtt(Math.max(0, t - pingAt));
           pingAt = null;
         }
       }

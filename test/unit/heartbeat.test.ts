@@ -466,6 +466,38 @@ describe('createHeartbeat (the watchdog alone)', () => {
     expect(reads.n).toBe(1);
   });
 
+  it('times binary and large text frames at once instead of holding them until the next check', () => {
+    const { m, log, hb } = startWatchdog();
+    const reads = { n: 0 };
+    m.advance(1000);
+    hb.inbound(new ArrayBuffer(8), frameAt(900, reads));
+    expect(reads.n).toBe(1);
+    hb.inbound('x'.repeat(65_537), frameAt(950, reads));
+    expect(reads.n).toBe(2);
+    hb.inbound('x'.repeat(65_536), frameAt(1000, reads)); // small enough to hold
+    expect(reads.n).toBe(2);
+    m.advance(19_000); // check at 20 000 reads the held one
+    expect(reads.n).toBe(3);
+    m.advance(999);
+    expect(log).toEqual([]);
+    m.advance(1);
+    expect(log).toEqual(['ping@21000']);
+  });
+
+  it('does not time a pong when a probe was sent while a ping was unanswered (it may answer either)', () => {
+    const { m, log, hb } = startWatchdog();
+    m.advance(20_000); // ping, unanswered
+    m.advance(4000);
+    hb.probe(); // a second ping at 24 000
+    m.advance(50);
+    expect(hb.inbound('pong')).toBe(true); // 4050 ms after the first, 50 ms after the probe
+    expect(log).toEqual(['ping@20000', 'ping@24000']);
+    m.advance(20_000); // the next ping is answered alone and timed again
+    m.advance(30);
+    hb.inbound('pong');
+    expect(log).toEqual(['ping@20000', 'ping@24000', 'ping@44050', 'rtt(30)']);
+  });
+
   it('a frame received before a probe does not turn the probe\'s grace into the full timeout', () => {
     const { m, log, hb } = startWatchdog();
     m.advance(5000);
