@@ -174,27 +174,22 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
     inbound(data: RawMessage, frame?: Stamped): boolean {
       if (!running) return false;
       const beat = s.mode === 'client' ? s.isPong(data) : s.isPing(data);
-      if (!beat && !s.anyMessageIsAlive) {
-        if (chained) arm(Math.max(0, due - h.now()), false);
-        return false;
-      }
-      const awaiting = s.mode === 'client' && pingAt !== null && lastAlive < pingAt;
-      if (!beat && !awaiting && frame && typeof data === 'string' && data.length <= HOLD_MAX_CHARS) {
-        // The common case, once per ordinary frame: remember it; check() reads its time.
-        pending = frame;
-        if (chained) arm(Math.max(0, due - h.now()), false);
-        return false;
-      }
-      const stamp = frame ? frame.timeStamp : 0;
-      const t = stamp > 0 ? stamp : h.now();
-      if (beat) {
-        if (s.mode === 'server') h.sendReply(data);
-        else if (pingAt !== null) {
-          if (!untimed) h.rtt(Math.max(0, t - pingAt));
-          pingAt = null;
+      const counts = beat || s.anyMessageIsAlive;
+      const awaiting = counts && s.mode === 'client' && pingAt !== null && lastAlive < pingAt;
+      if (counts) {
+        if (!beat && !awaiting && frame && typeof data === 'string' && data.length <= HOLD_MAX_CHARS) {
+          pending = frame; // the common case, once per ordinary frame: check() reads its time
+        } else {
+          const stamp = frame ? frame.timeStamp : 0;
+          const t = stamp > 0 ? stamp : h.now();
+          if (beat && s.mode === 'server') h.sendReply(data);
+          else if (beat && pingAt !== null) {
+            if (!untimed) h.rtt(Math.max(0, t - pingAt));
+            pingAt = null;
+          }
+          alive(t);
         }
       }
-      alive(t);
       // The ping was answered: the next one is due `interval` after this frame, not at the old
       // pong deadline. Otherwise, if the pending timer came from a timer callback, re-arm it from
       // this network task to keep the chain short.
