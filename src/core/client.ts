@@ -620,7 +620,8 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
       deactivate();
       return;
     }
-    const delay = Math.round(retryDelay(failures, category, hint, o.retry, o.random));
+    // Whole ms, rounded down so a full-jitter delay stays inside its documented [0, window).
+    const delay = Math.floor(retryDelay(failures, category, hint, o.retry, o.random));
     if (close) emit('close', close);
     if (!snap.online) {
       set({ type: 'wait', status: 'offline', close });

@@ -237,6 +237,12 @@ describe('backoff', () => {
     for (const e of events.of('reconnecting')) expect(e.close?.category).toBe('connect-failed');
   });
 
+  it('keeps a full-jitter delay inside [0, window) when it is made whole milliseconds', () => {
+    const { fake, events } = setup({ random: () => 0.9999 });
+    fake.last.failHandshake(); // window 1000 ms: 999.9 ms
+    expect(events.of('reconnecting').map((e) => e.delay)).toEqual([999]);
+  });
+
   it('draws jitter per attempt', () => {
     const random = vi.fn(sequence(0.1, 0.9, 0.25));
     const { fake, events } = setup({ random });
