@@ -149,7 +149,7 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
   retry?: boolean | number | RetryOptions;
   /** Overrides of the close-code table. @default {} */
   closePolicy?: ClosePolicy;
-  /** A CONNECTING socket older than this (ms) is abandoned and counted as a failed attempt. @default 10000 */
+  /** A CONNECTING socket older than this (ms) is abandoned and counted as a failed attempt. Keep it above 5 s: after many failed attempts Chromium holds each new WebSocket of a page for up to 5 s before connecting. @default 10000 */
   connectTimeout?: number;
   /** Our closing handshake gets this long (ms); then the socket is released and `closed` reported with `wasClean: false`. @default 5000 */
   closeTimeout?: number;

@@ -58,7 +58,11 @@ async function settle(client: PageClient, server: FaultServer) {
 
 describe('outbox across an outage in Chromium', () => {
   test('10 messages sent during an outage all arrive after the reconnect, in order, exactly once', async () => {
-    const { server, client } = await setUp('/msg');
+    // Retries at most 2 s apart (not FAST_RETRY's 400 ms): Chromium delays every new WebSocket of
+    // a page by rand(1–5 s) × 2^(pending + failed ÷ (succeeded + 1)) ÷ 65 536 (network service,
+    // WebSocketPerProcessThrottler), so ~30 refused attempts in 10 s push each later attempt past
+    // the 2 s connect timeout, and every timed-out attempt counts as one more failure.
+    const { server, client } = await setUp('/msg', { retry: { ...FAST_RETRY, maxDelay: 2000 } });
 
     // A 10 s outage, one message about every 900 ms while the server is down.
     const sent = numbered(1, 10);
