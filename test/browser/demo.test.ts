@@ -360,8 +360,15 @@ describe('transport faults', () => {
     expectMessage(failed.message, en, 'connect-failed', 'reconnect', 1006);
     expect(failed.details).toContain('while connecting');
     await waitForStatus(page, 'reconnecting');
-    await page.waitForFunction(() => /^\d+\.\d s$/.test(document.getElementById('countdown')?.textContent ?? ''));
-    expect(await page.locator('#countdown-bar').isVisible()).toBe(true);
+    // A countdown with its bar shown, read in one page task (a short wait can end between two
+    // separate reads); never seeing it fails the test by the wait's timeout.
+    await page.waitForFunction(
+      () =>
+        /^\d+\.\d s$/.test(document.getElementById('countdown')?.textContent ?? '') &&
+        document.getElementById('countdown-bar')?.checkVisibility() === true,
+      undefined,
+      { timeout: 10_000 },
+    );
     // (The banner is empty for the instant of each attempt, so poll.)
     await expect.poll(() => text(page, '#banner')).toContain(render(en, 'connect-failed', 1006));
     await shot(page, 'down-reconnecting-en');
