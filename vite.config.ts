@@ -39,7 +39,7 @@ const packageBuild: BuildEnvironmentOptions = {
   minify: false,
   target: 'es2022',
   lib: {
-    entry: { index: 'src/index.ts', 'i18n/zh-CN': 'src/i18n/zh-CN.ts', react: 'src/react/index.ts', vue: 'src/vue/index.ts' },
+    entry: { index: 'src/index.ts', core: 'src/core/index.ts', 'i18n/zh-CN': 'src/i18n/zh-CN.ts', react: 'src/react/index.ts', vue: 'src/vue/index.ts' },
     formats: ['es'],
     fileName: (_format, name) => `${name}.js`,
   },

@@ -3,6 +3,9 @@ import type { CloseCategory } from './close-codes';
 /** Jitter applied to the exponential delay. See {@link RetryOptions.jitter}. */
 export type Jitter = 'full' | 'equal' | 'none';
 
+/** The longest delay a timer can hold (2^31−1 ms, 24.8 days): longer ones fire at once in browsers and Node. */
+export const MAX_DELAY = 2 ** 31 - 1;
+
 /** Resolved retry settings (see `ClientOptions.retry` for each field's documentation). */
 export interface RetrySettings {
   readonly limit: number;
@@ -25,7 +28,9 @@ export interface RetrySettings {
  * - `none`: exactly the cap (deterministic; for tests and special cases).
  */
 export function backoffDelay(retry: number, s: RetrySettings, random: () => number): number {
-  const cap = Math.min(s.maxDelay, s.initialDelay * s.factor ** Math.max(0, retry - 1));
+  // The window starts at 1 ms at least, so `initialDelay: 0` still grows (no tight loop against a
+  // server that accepts and closes at once), and never exceeds what a timer can hold.
+  const cap = Math.min(s.maxDelay, MAX_DELAY, Math.max(1, s.initialDelay) * s.factor ** Math.max(0, retry - 1));
   if (s.jitter === 'none') return cap;
   if (s.jitter === 'equal') return cap / 2 + random() * (cap / 2);
   return random() * cap;

@@ -1,8 +1,9 @@
-import type { Jitter, RetrySettings } from './backoff';
-import type { CloseAction, ClosePolicyTable } from './close-codes';
-import type { Codec, CodecName, RawMessage } from './codec';
-import type { MessageCatalog } from './messages';
-import type { CloseInfo } from './state';
+import type { Jitter, RetrySettings } from './backoff.js';
+import type { CloseAction, ClosePolicyTable } from './close-codes.js';
+import type { Codec, CodecName, RawMessage } from './codec.js';
+import type { Feature } from './feature.js';
+import type { MessageCatalog } from './messages.js';
+import type { CloseInfo } from './state.js';
 
 /** The parts of the browser `WebSocket` the client uses. */
 export interface WebSocketLike {
@@ -177,6 +178,15 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
   clock?: Clock;
   /** Random source in [0, 1) for jitter (tests). @default Math.random */
   random?: () => number;
+}
+
+/** Options of the features `createClient` attaches by itself (the lean `createCore` takes features instead). */
+export type FeatureOptionKeys = 'lazy' | 'heartbeat' | 'outbox' | 'lifecycle' | 'refresh' | 'maxRefreshes';
+
+/** Options of `createCore` (`resilient-ws/core`): the engine's own, plus the features to attach. */
+export interface CoreOptions<Incoming = RawMessage, Outgoing = unknown> extends Omit<ClientOptions<Incoming, Outgoing>, FeatureOptionKeys> {
+  /** Features to attach, e.g. `[heartbeat(), outbox(), lifecycle()]`. @default [] */
+  features?: readonly Feature<Incoming, Outgoing>[];
 }
 
 /** Default retry settings. */

@@ -1,5 +1,5 @@
-import { utf8Length } from './codec';
-import { fail } from './errors';
+import { utf8Length } from './codec.js';
+import { fail } from './errors.js';
 
 /**
  * Call-site validation shared by options and methods. Every failure throws a typed error whose
@@ -17,11 +17,11 @@ export function normalizeUrl(input: string | URL): string {
   let url: URL;
   try {
     url = base ? new URL(raw, base) : new URL(raw);
-  } catch (cause) {
+  } catch {
+    // No cause: Node's TypeError keeps the raw URL (credentials and all) in `input`.
     throw fail(
       'InvalidUrlError',
       `"${maskUrl(raw)}" is not a valid URL${base ? '' : ' (relative URLs need a page to resolve against; pass an absolute ws:// or wss:// URL)'}.`,
-      { cause },
     );
   }
   if (url.protocol === 'http:') url.protocol = 'ws:';
@@ -39,6 +39,9 @@ const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /** Checks subprotocols: RFC 7230 tokens, no duplicates (compared case-insensitively, as WPT expects). */
 export function normalizeProtocols(input: string | readonly string[] | undefined): string[] {
+  if (input !== undefined && typeof input !== 'string' && !Array.isArray(input)) {
+    throw fail('InvalidProtocolError', `protocols must be a string, an array of strings, or a function returning one; got ${typeof input}.`);
+  }
   const list = input === undefined ? [] : typeof input === 'string' ? [input] : [...input];
   const seen = new Set<string>();
   for (const p of list) {
@@ -80,17 +83,45 @@ export function checkNumber(name: string, value: unknown, infinite = false): num
   return value;
 }
 
-const SECRET_KEY = /token|auth|key|secret|pass|sig|session|jwt|credential|code|ticket/i;
+/** A function option (called later, so checked now). */
+export function checkFunction<F>(name: string, value: F): F {
+  if (typeof value !== 'function') throw fail('InvalidOptionError', `${name} must be a function; got ${typeof value}.`);
+  return value;
+}
 
-/** Masks credentials in a URL for anything the client prints: userinfo and sensitive query values. */
+/** One of the listed strings. */
+export function checkOneOf<T extends string>(name: string, value: unknown, allowed: readonly T[]): T {
+  if (!allowed.includes(value as T)) throw fail('InvalidOptionError', `${name} must be ${allowed.map((a) => `"${a}"`).join(', ')}; got ${String(value)}.`);
+  return value as T;
+}
+
+/** A plain settings object. */
+export function checkObject(name: string, value: unknown): void {
+  if (!value || typeof value !== 'object') throw fail('InvalidOptionError', `${name} must be an object of settings; got ${value === null ? 'null' : typeof value}.`);
+}
+
+/**
+ * Query and matrix parameters shown as they are in masked URLs: names that never carry a
+ * credential. Everything else is masked by default.
+ */
+const HARMLESS = new Set(['v', 'version', 'vsn', 'eio', 'transport', 'encoding', 'format', 'compress', 'compression', 'lang', 'locale', 'protocol']);
+
+const maskParams = (text: string, sep: RegExp) =>
+  text.replace(sep, (all, lead: string, name: string) => (HARMLESS.has(name.toLowerCase()) ? all : `${lead}${name}=***`));
+
+/**
+ * Masks credentials in a URL for anything the client prints: userinfo, the fragment (OAuth's
+ * implicit flow puts `#access_token=…` there), and the value of every query and matrix
+ * (`;name=value`) parameter except plainly harmless ones (`v`, `version`, `lang`…). Works on
+ * unparseable input too.
+ */
 export function maskUrl(input: string): string {
-  try {
-    const url = new URL(input);
-    if (url.password) url.password = '***';
-    if (url.username) url.username = '***';
-    for (const key of [...url.searchParams.keys()]) if (SECRET_KEY.test(key)) url.searchParams.set(key, '***');
-    return url.href.replace(/%2A%2A%2A/g, '***');
-  } catch {
-    return input.replace(/([?&][^=&#]*(?:token|auth|key|secret|pass|sig|session|jwt|credential|code|ticket)[^=&#]*=)[^&#]*/gi, '$1***');
-  }
+  let s = String(input);
+  const hash = s.indexOf('#');
+  if (hash >= 0) s = s.slice(0, hash) + (hash < s.length - 1 ? '#***' : '#');
+  s = s.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, '$1***@');
+  const q = s.indexOf('?');
+  const path = q < 0 ? s : s.slice(0, q);
+  const query = q < 0 ? '' : s.slice(q);
+  return maskParams(path, /(;)([^;=/?#]+)=[^;/?#]*/g) + maskParams(query, /([?&])([^&=#]+)=[^&#]*/g);
 }

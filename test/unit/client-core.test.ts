@@ -711,7 +711,7 @@ describe('credentials', () => {
       connectTimeout: 1000,
     });
     expect(fake.last.url).toContain('token=s3cr3t');
-    expect(snap().url).toBe('wss://***:***@example.test/live?token=***&room=7');
+    expect(snap().url).toBe('wss://***@example.test/live?token=***&room=***');
     fake.last.failHandshake(); // ConnectionError
     vi.advanceTimersByTime(500 + 1000); // connect timeout
     vi.runOnlyPendingTimers();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createHeartbeat, isPing, isPong } from '../../src/core/heartbeat';
+import { createWatchdog, isPing, isPong } from '../../src/features/heartbeat';
+import { timerOn } from '../support/owned-timer';
 
 function manualClock() {
   let t = 0, seq = 0;
@@ -20,13 +21,15 @@ describe('heartbeat: a probe whose timer fires late', () => {
     it(`${mode}: a probe's timer that fires late (sleep) does not kill at once; it allows grace`, () => {
       const m = manualClock();
       const log: string[] = [];
-      const hb = createHeartbeat(
+      const t = timerOn({ now: () => m.now, setTimeout: (f, ms) => m.setTimeout(f, ms), clearTimeout: (h) => m.clearTimeout(h) });
+      const hb = createWatchdog(
         { mode, interval: 20_000, timeout: 10_000, grace: 5000, anyMessageIsAlive: true, deliverPongs: false, isPong, isPing },
         {
-          now: () => m.now, setTimeout: (f, ms) => m.setTimeout(f, ms), clearTimeout: (h) => m.clearTimeout(h),
+          now: () => m.now, timer: t.timer,
           sendPing: () => log.push(`ping@${m.now}`), sendReply: () => {}, dead: () => log.push(`dead@${m.now}`), rtt: () => {},
         },
       );
+      t.onFire(() => hb.check());
       hb.start();
       m.advance(1000);
       hb.probe(); // page became visible / came online

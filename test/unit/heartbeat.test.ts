@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { en, isPing, isPong, isResilientWsError, type ClientOptions, type Clock, type RawMessage } from '../../src/index';
-import { createHeartbeat, type HeartbeatSettings } from '../../src/core/heartbeat';
+import { createWatchdog, type HeartbeatSettings } from '../../src/features/heartbeat';
+import { timerOn } from '../support/owned-timer';
 import type { FakeSocket } from '../support/fake-socket';
 import { setup as setupClient } from '../support/unit-client';
 
@@ -374,7 +375,7 @@ describe('late timers (sleep, freeze, throttling)', () => {
   });
 });
 
-describe('createHeartbeat (the watchdog alone)', () => {
+describe('createWatchdog (the heartbeat watchdog alone)', () => {
   const settings = (over: Partial<HeartbeatSettings> = {}): HeartbeatSettings => ({
     mode: 'client',
     interval: 20_000,
@@ -388,12 +389,13 @@ describe('createHeartbeat (the watchdog alone)', () => {
   });
   const hooks = (m: ReturnType<typeof manualClock>) => {
     const log: string[] = [];
+    const t = timerOn(m.clock);
     return {
       log,
+      onFire: t.onFire,
       h: {
         now: () => m.clock.now(),
-        setTimeout: (fn: () => void, ms: number) => m.clock.setTimeout(fn, ms),
-        clearTimeout: (h: unknown) => m.clock.clearTimeout(h),
+        timer: t.timer,
         sendPing: () => log.push(`ping@${m.now}`),
         sendReply: (p: RawMessage) => log.push(`reply(${String(p)})@${m.now}`),
         dead: (silentFor: number) => log.push(`dead(${silentFor})@${m.now}`),
@@ -405,8 +407,9 @@ describe('createHeartbeat (the watchdog alone)', () => {
   /** A started watchdog on a {@link manualClock}; `log` records what it asked for. */
   const startWatchdog = (over: Partial<HeartbeatSettings> = {}) => {
     const m = manualClock();
-    const { log, h } = hooks(m);
-    const hb = createHeartbeat(settings(over), h);
+    const { log, h, onFire } = hooks(m);
+    const hb = createWatchdog(settings(over), h);
+    onFire(() => hb.check());
     hb.start();
     return { m, log, hb };
   };

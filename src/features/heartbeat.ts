@@ -1,4 +1,8 @@
-import type { RawMessage } from './codec';
+import type { RawMessage } from '../core/codec.js';
+import { fail } from '../core/errors.js';
+import type { Feature, OwnedTimer } from '../core/feature.js';
+import { checkFunction, checkNumber, checkOneOf } from '../core/validate.js';
+import { HEARTBEAT_DEFAULTS, type HeartbeatOptions } from '../core/options.js';
 
 /** Resolved heartbeat settings. */
 export interface HeartbeatSettings {
@@ -15,8 +19,8 @@ export interface HeartbeatSettings {
 /** What the watchdog needs from the client. */
 export interface HeartbeatHooks {
   now(): number;
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
+  /** The watchdog's one timer (it calls the watchdog's check when it fires). */
+  readonly timer: OwnedTimer;
   sendPing(): void;
   sendReply(ping: RawMessage): void;
   /** The connection is dead: nothing received for `silentFor` ms. */
@@ -69,8 +73,7 @@ export const isPing = (data: RawMessage): boolean => typed(data, 'ping');
  *   latest frame (its event) and the next check reads its `timeStamp` (see {@link Stamped}).
  * @returns start/stop, `inbound` (true when the frame is heartbeat traffic to swallow), `probe`.
  */
-export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
-  let timer: unknown;
+export function createWatchdog(s: HeartbeatSettings, h: HeartbeatHooks) {
   let due = 0;
   let chained = false;
   let running = false;
@@ -84,13 +87,12 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
   let pingAt: number | null = null;
   let probing = false;
   let lateProbe = false; // the current probe was sent because a timer fired late
-  let probeAt = 0;
+  let probeUntil = 0; // a probe's deadline: the link is dead if nothing arrives by then
 
   const arm = (ms: number, fromTimer: boolean) => {
-    h.clearTimeout(timer);
     due = h.now() + ms;
     chained = fromTimer;
-    timer = h.setTimeout(check, ms);
+    h.timer.at(due);
   };
 
   // A ping sent while another is unanswered (a probe, a late fire): the next pong may answer
@@ -130,10 +132,10 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
       if (silent < s.timeout) arm(s.timeout - silent, true);
       else if (late && !lateProbe) {
         probing = lateProbe = true;
-        probeAt = t;
+        probeUntil = t + s.grace;
         arm(s.grace, true);
-      } else if (!probing || t - probeAt >= s.grace) h.dead(silent);
-      else arm(s.grace - (t - probeAt), true);
+      } else if (!probing || t >= probeUntil) h.dead(silent);
+      else arm(probeUntil - t, true);
       return;
     }
     if (pingAt === null || lastAlive >= pingAt) {
@@ -147,10 +149,11 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
     const waited = t - pingAt;
     if (late && !lateProbe) {
       probing = lateProbe = true;
+      probeUntil = t + s.grace;
       ping(t);
       arm(s.grace, true);
-    } else if (waited >= (probing ? s.grace : s.timeout)) h.dead(t - lastAlive);
-    else arm((probing ? s.grace : s.timeout) - waited, true);
+    } else if (probing ? t >= probeUntil : waited >= s.timeout) h.dead(t - lastAlive);
+    else arm(probing ? probeUntil - t : s.timeout - waited, true);
   }
 
   return {
@@ -163,9 +166,10 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
     stop(): void {
       running = false;
       pending = null;
-      h.clearTimeout(timer);
-      timer = undefined;
+      h.timer.cancel();
     },
+    /** The timer fired. */
+    check,
     /**
      * Feed every received frame. Returns true when it is a pong/ping to keep from the app.
      * `frame`: the frame's event, when its `timeStamp` is on the `now()` clock; without it the
@@ -197,19 +201,121 @@ export function createHeartbeat(s: HeartbeatSettings, h: HeartbeatHooks) {
       else if (chained) arm(Math.max(0, due - h.now()), false);
       return beat && !s.deliverPongs;
     },
-    /** Check liveness now (page became visible, resumed, came online): ping and allow `grace`. */
-    probe(): void {
+    /**
+     * Check liveness now (page became visible, resumed, came online): ping and allow `grace`.
+     * With `within`, a probe already waiting keeps its deadline (never restarted) and the link
+     * gets at most `within` ms more: after a network change the old path is almost always dead.
+     */
+    probe(within?: number): void {
       if (!running) return;
       const t = h.now();
       settle(t);
+      probeUntil = within === undefined ? t + s.grace : Math.min(probing ? probeUntil : Infinity, t + within);
       probing = true;
       lateProbe = false;
-      probeAt = t;
       if (s.mode === 'client') ping(t);
-      arm(s.grace, false);
+      arm(Math.max(0, probeUntil - t), false);
     },
   };
 }
 
 /** The watchdog's public shape. */
-export type Heartbeat = ReturnType<typeof createHeartbeat>;
+export type Watchdog = ReturnType<typeof createWatchdog>;
+
+/** After a network change an unanswered probe gets this many smoothed RTTs (within the bounds below). */
+const FAST_RTTS = 4;
+const FAST_MIN_MS = 250;
+const FAST_MAX_MS = 1000;
+
+/** Resolves heartbeat options against {@link HEARTBEAT_DEFAULTS}; throws `InvalidOptionError` for bad ones. */
+export function resolveHeartbeat<Outgoing>(h: HeartbeatOptions<Outgoing>): HeartbeatSettings & {
+  readonly message: unknown;
+  readonly reply: unknown;
+} {
+  const H = HEARTBEAT_DEFAULTS;
+  if (!h || typeof h !== 'object') throw fail('InvalidOptionError', 'heartbeat must be false or an object of heartbeat settings.');
+  const num = (name: keyof typeof H & keyof HeartbeatOptions, d: number) => (h[name] === undefined ? d : checkNumber(`heartbeat.${name}`, h[name]));
+  return {
+    mode: h.mode === undefined ? H.mode : checkOneOf('heartbeat.mode', h.mode, ['client', 'server']),
+    interval: num('interval', H.interval),
+    timeout: num('timeout', H.timeout),
+    grace: num('grace', H.grace),
+    message: h.message ?? H.message,
+    reply: h.reply ?? H.reply,
+    isPong: h.isPong === undefined ? isPong : checkFunction('heartbeat.isPong', h.isPong),
+    isPing: h.isPing === undefined ? isPing : checkFunction('heartbeat.isPing', h.isPing),
+    anyMessageIsAlive: h.anyMessageIsAlive ?? H.anyMessageIsAlive,
+    deliverPongs: h.deliverPongs ?? H.deliverPongs,
+  };
+}
+
+/**
+ * The heartbeat feature: runs the watchdog while a connection is open (and the page not
+ * frozen), answers probes from the lifecycle feature, and ends a dead link through the engine.
+ */
+export function heartbeat<Incoming = unknown, Outgoing = unknown>(options: HeartbeatOptions<Outgoing> = {}): Feature<Incoming, Outgoing> {
+  const s = resolveHeartbeat(options);
+  return {
+    name: 'heartbeat',
+    attach(ctx) {
+      const { clock } = ctx;
+      let sock = 0;
+      let fast = false; // the running probe follows a network change
+      const send = (value: unknown, what: string) => {
+        const v = typeof value === 'function' ? ctx.guard(`The heartbeat ${what} function`, value as () => unknown, undefined) : value;
+        if (v === undefined) return;
+        const data = typeof v === 'string' ? v : ctx.guard(`Encoding the heartbeat ${what}`, () => ctx.codec.encode(v as Outgoing), undefined);
+        if (data !== undefined) ctx.sendFrame(data);
+      };
+      const dog = createWatchdog(s, {
+        now: () => clock.now(),
+        timer: ctx.timer(() => dog.check()),
+        sendPing: () => send(s.message, 'message'),
+        sendReply: (ping) => send(typeof s.reply === 'function' ? () => (s.reply as (p: RawMessage) => unknown)(ping) : s.reply, 'reply'),
+        dead(silentFor) {
+          const error = fail('HeartbeatTimeoutError', `No answer from the server for ${Math.round(silentFor)} ms: the connection is dead.`);
+          ctx.dispatch({ type: 'end', how: { by: 'heartbeat', category: 'heartbeat-timeout', then: 'decide', error, code: 3008, reason: 'heartbeat timeout', urgent: fast } });
+        },
+        rtt(ms) {
+          const prev = ctx.snapshot().smoothedRtt;
+          const smoothedRtt = prev === null ? ms : prev + (ms - prev) / 8;
+          ctx.dispatch({ type: 'patch', patch: { rtt: ms, smoothedRtt } });
+          ctx.emit('rtt', { rtt: ms, smoothedRtt });
+        },
+      });
+      let running = false;
+      return {
+        changed(next, prev) {
+          const p = next.phase;
+          const run = p.t === 'open' && !next.frozen;
+          if (run && (!running || p.sock !== sock)) {
+            const resumed = running === false && prev.frozen && prev.phase === p;
+            sock = p.sock;
+            fast = false;
+            running = true;
+            dog.start();
+            if (resumed) dog.probe();
+          } else if (!run && running) {
+            running = false;
+            dog.stop();
+          }
+        },
+        frame(data, event) {
+          if (!running) return false;
+          fast = false;
+          return dog.inbound(data, event as Stamped | undefined);
+        },
+        notify(name) {
+          if (!running) return;
+          if (name === 'probe') dog.probe();
+          else if (name === 'probe-fast') {
+            const srtt = ctx.snapshot().smoothedRtt;
+            fast = true;
+            dog.probe(Math.min(FAST_MAX_MS, Math.max(FAST_MIN_MS, (srtt ?? FAST_MAX_MS) * FAST_RTTS)));
+          }
+        },
+        dispose: () => dog.stop(),
+      };
+    },
+  };
+}

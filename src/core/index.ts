@@ -1,0 +1,15 @@
+/**
+ * `resilient-ws/core`: the lean entry. The engine and only the features you import and pass to
+ * `createCore`, so an app pays for what it uses. Everything else (`CloseCode`, errors, messages,
+ * codecs, types) is exported from `resilient-ws` as well.
+ * @packageDocumentation
+ */
+export { createCore } from './core.js';
+export type { CoreOptions } from './options.js';
+export type { Client, ClientEvents, DropEvent, DropReason, ReconnectingEvent, SendOptions, SendResult } from './api.js';
+export type { Feature, FeatureContext, FeatureHooks, OwnedTimer } from './feature.js';
+export { heartbeat } from '../features/heartbeat.js';
+export { outbox } from '../features/outbox.js';
+export { lifecycle } from '../features/lifecycle.js';
+export { lazy, type LazyOptions } from '../features/lazy.js';
+export { refresh, type RefreshOptions } from '../features/refresh.js';

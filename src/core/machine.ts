@@ -1,0 +1,453 @@
+import { MAX_DELAY, retryDelay, parseServerHint, type RetrySettings, type ServerHint } from './backoff.js';
+import type { CloseAction, CloseCategory } from './close-codes.js';
+import { decideClose, type Ending } from './decide.js';
+import { fail, type ResilientWsError } from './errors.js';
+import { closeMessage, renderMessage, type MessageCatalog, type MessageKey } from './messages.js';
+import { transition as snapshot, type CloseInfo, type LiveFields, type Snapshot, type StateEvent } from './state.js';
+
+/**
+ * The pure half of the engine: `transition(state, input, ctx) → { state, effects }`. Nothing here
+ * touches a socket, a timer or an application callback except through the guarded functions in
+ * `ctx`; the engine commits the new state, then runs the effects.
+ *
+ * Every phase is explicit, with the deadline it waits for as a field: the engine keeps one timer
+ * armed for the earliest deadline of the state (see {@link deadlineOf}), so no timer can outlive
+ * the phase that owns it.
+ */
+
+export type { Ending } from './decide.js';
+
+/** Where the engine is. `until` fields are monotonic deadlines (`Infinity`: none). */
+export type Phase =
+  | { readonly t: 'idle' }
+  | { readonly t: 'closed' }
+  | { readonly t: 'offline' }
+  | { readonly t: 'suspended' }
+  /** An attempt: `sock` is 0 while the url/protocols providers run. */
+  | { readonly t: 'connecting'; readonly sock: number; readonly until: number }
+  /** `stableAt`: when the attempt counter resets (minUptime); `failAt`: give up on a socket that reported `error` but never closed. */
+  | { readonly t: 'open'; readonly sock: number; readonly stableAt: number; readonly failAt: number }
+  /** Our closing handshake, bounded by closeTimeout. */
+  | { readonly t: 'closing'; readonly sock: number; readonly until: number; readonly how: Ending }
+  /** Waiting for the next attempt. */
+  | { readonly t: 'waiting'; readonly until: number }
+  /** The app's `refresh()` runs, bounded. */
+  | { readonly t: 'refreshing'; readonly until: number; readonly close: CloseInfo };
+
+/** The whole engine state. Immutable: every change makes a new object. */
+export interface State {
+  readonly phase: Phase;
+  readonly snap: Snapshot;
+  /** Consecutive failed attempts since the connection was last stable. */
+  readonly failures: number;
+  /** Consecutive credential refreshes without a stable connection. */
+  readonly refreshes: number;
+  /** Id of the latest attempt: provider results for an older one are ignored. */
+  readonly attempt: number;
+  /** Id of the latest socket: events of an older one are ignored. */
+  readonly sock: number;
+  /** Browser signals are wanted (from `connect()` until a stop). */
+  readonly active: boolean;
+  /** The page is frozen: no timer runs until `resume`. */
+  readonly frozen: boolean;
+  /** After a bfcache restore or a resume, a 1006 of the socket that predates it is not a failure, until this time. */
+  readonly quietUntil: number;
+}
+
+/** The signals a feature or the API feeds in. Socket inputs carry the id of the socket they concern. */
+export type Input =
+  | { readonly type: 'connect' }
+  | { readonly type: 'reconnect' }
+  | { readonly type: 'close'; readonly code?: number; readonly reason?: string }
+  | { readonly type: 'tick' }
+  | { readonly type: 'resolved'; readonly attempt: number; readonly url: string; readonly masked: string; readonly protocols: string[] }
+  | { readonly type: 'provider-failed'; readonly attempt: number; readonly cause: unknown }
+  | { readonly type: 'misconfigured'; readonly attempt: number; readonly error: ResilientWsError }
+  | { readonly type: 'opened'; readonly sock: number; readonly protocol: string; readonly extensions: string }
+  | { readonly type: 'errored'; readonly sock: number }
+  | { readonly type: 'closed'; readonly sock: number; readonly code: number; readonly reason: string; readonly wasClean: boolean }
+  /** A feature ends the current link now (heartbeat: dead; lifecycle: page hidden). */
+  | { readonly type: 'end'; readonly how: Ending }
+  /** A lazy client's idle close (graceful). */
+  | { readonly type: 'idle-close' }
+  | { readonly type: 'refreshed'; readonly phase: Phase; readonly error?: ResilientWsError }
+  | { readonly type: 'patch'; readonly patch: Partial<LiveFields> }
+  | { readonly type: 'report'; readonly error: ResilientWsError; readonly inSnapshot: boolean }
+  | { readonly type: 'signal'; readonly name: string; readonly persisted?: boolean }
+  /** Engine-internal: call the url/protocols providers for this attempt, if it is still current. */
+  | { readonly type: 'providers'; readonly attempt: number };
+
+/** Events the engine emits (payloads are built here; the engine delivers them). */
+export type EventName = 'open' | 'close' | 'reconnecting' | 'error' | 'rtt' | 'drop';
+
+/** What the engine does after committing a state. */
+export type Effect =
+  | { readonly type: 'resolve'; readonly attempt: number }
+  | { readonly type: 'open'; readonly sock: number; readonly url: string; readonly protocols: string[] }
+  /** The one way to end a socket: `detach` stops listening at once; otherwise its close event is awaited. */
+  | { readonly type: 'end'; readonly sock: number; readonly code?: number; readonly reason?: string; readonly detach: boolean }
+  | { readonly type: 'emit'; readonly name: EventName; readonly payload: unknown }
+  | { readonly type: 'log'; readonly level: 'debug' | 'warn'; readonly message: string; readonly data?: unknown }
+  /** Ask the features (heartbeat: `probe`, `probe-fast`). */
+  | { readonly type: 'notify'; readonly name: string };
+
+/** Resolved settings the transition reads. */
+export interface MachineConfig {
+  readonly retry: RetrySettings;
+  readonly connectTimeout: number;
+  readonly closeTimeout: number;
+  readonly refreshTimeout: number;
+  readonly maxRefreshes: number;
+  readonly canRefresh: boolean;
+  readonly lazy: boolean;
+  readonly authCodes: readonly number[];
+  readonly messages: MessageCatalog;
+  /** The app's close policy, already guarded: returns a valid action or `undefined`. */
+  readonly policy: (close: Pick<CloseInfo, 'code' | 'reason' | 'wasClean' | 'category' | 'duringConnect'>) => CloseAction | undefined;
+}
+
+/** What a transition may read besides the state: time, randomness, settings, feature reducers. */
+export interface Ctx {
+  readonly now: number;
+  readonly wall: number;
+  readonly cfg: MachineConfig;
+  /** A validated draw in [0, 1). */
+  random(): number;
+  /** Reducers contributed by features, tried in order for inputs the core does not know. */
+  readonly reducers: readonly Reducer[];
+}
+
+/** A feature's pure reducer: returns the next state, or `undefined` when the input is not its own. */
+export type Reducer = (s: State, input: Input, ctx: Ctx, fx: Effect[]) => State | undefined;
+
+/** The state before anything happened. */
+export const initialState = (snap: Snapshot): State => ({
+  phase: { t: 'idle' },
+  snap,
+  failures: 0,
+  refreshes: 0,
+  attempt: 0,
+  sock: 0,
+  active: false,
+  frozen: false,
+  quietUntil: -Infinity,
+});
+
+/** The single entry point: the next state and what to do about it. */
+export function transition(s: State, input: Input, ctx: Ctx): { state: State; effects: Effect[] } {
+  const fx: Effect[] = [];
+  return { state: reduce(s, input, ctx, fx), effects: fx };
+}
+
+/** The earliest deadline the state waits for (the engine arms one timer for it). */
+export function deadlineOf(s: State): number {
+  const p = s.phase;
+  if (s.frozen) return Infinity;
+  if (p.t === 'open') return Math.min(p.stableAt, p.failAt);
+  return 'until' in p ? p.until : Infinity;
+}
+
+/** Snapshot reducer shorthand. */
+export const set = (s: State, e: StateEvent): State => {
+  const snap = snapshot(s.snap, e);
+  return snap === s.snap ? s : { ...s, snap };
+};
+
+/** The current socket id, if the phase has one. */
+export const sockOf = (p: Phase): number => ('sock' in p ? p.sock : 0);
+
+export const report = (s: State, fx: Effect[], error: ResilientWsError, inSnapshot = true): State => {
+  fx.push({ type: 'log', level: 'warn', message: error.message }, { type: 'emit', name: 'error', payload: error });
+  return inSnapshot ? set(s, { type: 'update', patch: { lastError: error } }) : s;
+};
+
+function reduce(s: State, input: Input, ctx: Ctx, fx: Effect[]): State {
+  const p = s.phase;
+  switch (input.type) {
+    case 'connect':
+      if (p.t === 'connecting' || p.t === 'open') return s;
+      // A fresh start from a stop (or our own closing handshake) forgets past failures.
+      if (p.t === 'idle' || p.t === 'closed' || p.t === 'closing') s = { ...s, failures: 0, refreshes: 0 };
+      return attempt(release(s, fx), ctx, fx);
+    case 'reconnect':
+      return attempt(release({ ...s, failures: 0, refreshes: 0 }, fx, 1000, 'reconnect'), ctx, fx);
+    case 'close':
+      return close(s, ctx, fx, input.code, input.reason);
+    case 'tick':
+      return tick(s, ctx, fx);
+    case 'resolved':
+      if (p.t !== 'connecting' || p.sock || input.attempt !== s.attempt) return s;
+      fx.push({ type: 'open', sock: s.sock + 1, url: input.url, protocols: input.protocols });
+      fx.push({ type: 'log', level: 'debug', message: `connecting to ${input.masked}` });
+      return set({ ...s, sock: s.sock + 1, phase: { ...p, sock: s.sock + 1 } }, { type: 'update', patch: { url: input.masked } });
+    case 'provider-failed':
+      if (p.t !== 'connecting' || p.sock || input.attempt !== s.attempt) return s;
+      return afterClose(report(s, fx, fail('UrlProviderError', 'The url or protocols provider failed; retrying.', { cause: input.cause })), null, 'connect-failed', null, ctx, fx);
+    case 'misconfigured':
+      if (p.t !== 'connecting' || input.attempt !== s.attempt) return s;
+      return misconfigured(report(s, fx, input.error), input.error, ctx, fx);
+    case 'opened':
+      return p.t === 'connecting' && p.sock === input.sock && input.sock ? opened(s, input, ctx, fx) : s;
+    case 'errored':
+      return input.sock && input.sock === sockOf(p) ? errored(s, ctx, fx) : s;
+    case 'closed':
+      if (!input.sock || input.sock !== sockOf(p)) return s;
+      return finalize(s, input.code, input.reason, input.wasClean, p.t === 'closing' ? p.how : null, ctx, fx);
+    case 'end':
+      return p.t === 'connecting' || p.t === 'open' ? endNow(s, input.how, ctx, fx) : s;
+    case 'idle-close':
+      return p.t === 'open' ? closeGracefully(s, { by: 'client', category: 'client', then: 'idle' }, 1000, 'idle', ctx, fx) : s;
+    case 'refreshed':
+      if (p !== input.phase || p.t !== 'refreshing') return s;
+      return input.error ? stopRefresh(s, p.close, input.error, ctx, fx) : attempt(s, ctx, fx);
+    case 'patch':
+      return set(s, { type: 'update', patch: input.patch });
+    case 'report':
+      return report(s, fx, input.error, input.inSnapshot);
+    default:
+      for (const r of ctx.reducers) {
+        const next = r(s, input, ctx, fx);
+        if (next) return next;
+      }
+      return s;
+  }
+}
+
+/** Start an attempt now, cancelling any wait (a pending provider result becomes stale). */
+export function attempt(s: State, ctx: Ctx, fx: Effect[]): State {
+  const id = s.attempt + 1;
+  const until = ctx.cfg.connectTimeout > 0 ? ctx.now + ctx.cfg.connectTimeout : Infinity;
+  fx.push({ type: 'resolve', attempt: id });
+  // Only a socket that predates a restore gets the quiet path.
+  const next: State = { ...s, attempt: id, active: true, quietUntil: -Infinity, phase: { t: 'connecting', sock: 0, until } };
+  return set(next, { type: 'connect', attempt: s.failures, url: s.snap.url ?? '' });
+}
+
+/** Drop the current socket (if any) without deciding anything: the caller moves on. */
+function release(s: State, fx: Effect[], code?: number, reason?: string): State {
+  const sock = sockOf(s.phase);
+  if (sock) fx.push({ type: 'end', sock, code: s.phase.t === 'open' ? code : undefined, reason, detach: true });
+  return s;
+}
+
+/** Wait in `status` for a browser signal instead of retrying (a pending attempt is abandoned). */
+export const park = (s: State, status: 'offline' | 'suspended'): State =>
+  set({ ...s, phase: { t: status } }, { type: 'wait', status });
+
+function close(s: State, ctx: Ctx, fx: Effect[], code?: number, reason?: string): State {
+  const p = s.phase;
+  const how: Ending = { by: 'client', category: 'client', then: 'stop' };
+  if (p.t === 'open') return closeGracefully(s, how, code ?? 1000, reason, ctx, fx);
+  if (p.t === 'connecting' && p.sock) return endNow(s, how, ctx, fx);
+  // A lazy idle close under way becomes a stop.
+  if (p.t === 'closing') return { ...s, phase: { ...p, how } };
+  if (p.t === 'closed') return s;
+  const info = closeInfo(s, ctx, code ?? 1000, reason ?? '', true, 'client', 'client', 'stop', true);
+  return stop(s, info, null, fx);
+}
+
+/** Our closing handshake (status `closing` meanwhile: sends queue). */
+export function closeGracefully(s: State, how: Ending, code: number, reason: string | undefined, ctx: Ctx, fx: Effect[]): State {
+  const p = s.phase as Extract<Phase, { t: 'open' }>;
+  fx.push({ type: 'end', sock: p.sock, code, reason, detach: false });
+  return set({ ...s, phase: { t: 'closing', sock: p.sock, until: ctx.now + ctx.cfg.closeTimeout, how } }, { type: 'closing' });
+}
+
+/** End the current socket ourselves and decide at once (dead peer, timeouts, page hide: no handshake to wait for). */
+export function endNow(s: State, how: Ending, ctx: Ctx, fx: Effect[]): State {
+  const sock = sockOf(s.phase);
+  const sent = s.phase.t === 'open' ? how.code : undefined;
+  if (sock) fx.push({ type: 'end', sock, code: sent, reason: sent === undefined ? undefined : how.reason, detach: true });
+  // A page hide closes a healthy link: the server gets our close, so that is what is reported
+  // (the browser would say 1006 for a socket we stopped listening to). A dead or timed-out link
+  // got no close frame through: 1006.
+  const told = how.then === 'suspend' && sent !== undefined;
+  return finalize(s, told ? sent : 1006, told ? how.reason ?? '' : '', false, how, ctx, fx);
+}
+
+function opened(s: State, e: Extract<Input, { type: 'opened' }>, ctx: Ctx, fx: Effect[]): State {
+  const stableAt = ctx.now + ctx.cfg.retry.minUptime;
+  let next = set({ ...s, phase: { t: 'open', sock: e.sock, stableAt, failAt: Infinity } }, {
+    type: 'open',
+    protocol: e.protocol,
+    extensions: e.extensions,
+    at: ctx.wall,
+  });
+  if (ctx.cfg.retry.minUptime <= 0) next = stable(next);
+  fx.push({ type: 'emit', name: 'open', payload: { url: s.snap.url ?? '', protocol: e.protocol, extensions: e.extensions } });
+  return next;
+}
+
+const stable = (s: State): State => {
+  const p = s.phase as Extract<Phase, { t: 'open' }>;
+  return set({ ...s, failures: 0, refreshes: 0, phase: { ...p, stableAt: Infinity } }, { type: 'update', patch: { attempt: 0 } });
+};
+
+function errored(s: State, ctx: Ctx, fx: Effect[]): State {
+  const p = s.phase;
+  if (p.t === 'connecting') {
+    // Browsers hide why a handshake failed (refused, unreachable, HTTP 4xx/5xx, TLS): it is
+    // always error + close 1006. Some runtimes never fire that close, so decide now.
+    const url = s.snap.url || 'the server';
+    const error = fail('ConnectionError', `Could not connect to ${url} (refused, unreachable, rejected by the server, or TLS failed; browsers do not say which).`);
+    return endNow(report(s, fx, error), { by: 'network', category: 'connect-failed', then: 'decide' }, ctx, fx);
+  }
+  // An error on an open socket is followed by close; never wait for it forever.
+  if (p.t === 'open' && p.failAt === Infinity) return { ...s, phase: { ...p, failAt: ctx.now + (ctx.cfg.closeTimeout || 1000) } };
+  return s;
+}
+
+function tick(s: State, ctx: Ctx, fx: Effect[]): State {
+  const p = s.phase;
+  const due = (t: number) => t <= ctx.now;
+  switch (p.t) {
+    case 'connecting':
+      if (!due(p.until)) return s;
+      return endNow(s, {
+        by: 'timeout',
+        category: 'connect-timeout',
+        then: 'decide',
+        error: fail('ConnectTimeoutError', `Connecting to ${s.snap.url || 'the server'} took longer than ${ctx.cfg.connectTimeout} ms.`),
+      }, ctx, fx);
+    case 'open':
+      if (due(p.failAt)) return endNow(s, { by: 'network', category: 'network', then: 'decide' }, ctx, fx);
+      return due(p.stableAt) ? stable(s) : s;
+    case 'closing':
+      if (!due(p.until)) return s;
+      fx.push({ type: 'end', sock: p.sock, detach: true });
+      return finalize(s, 1006, '', false, {
+        ...p.how,
+        error: fail('CloseTimeoutError', `The server did not complete the closing handshake within ${ctx.cfg.closeTimeout} ms.`),
+      }, ctx, fx);
+    case 'waiting':
+      return due(p.until) ? attempt(s, ctx, fx) : s;
+    case 'refreshing':
+      if (!due(p.until)) return s;
+      return stopRefresh(s, p.close, fail('RefreshError', `Refreshing credentials took longer than ${ctx.cfg.refreshTimeout} ms.`), ctx, fx);
+    default:
+      return s;
+  }
+}
+
+/** A close happened (or we decided one did): record it and move on per the decision. */
+export function finalize(s: State, code: number, reason: string, wasClean: boolean, how: Ending | null, ctx: Ctx, fx: Effect[]): State {
+  const duringConnect = s.snap.openedAt === null;
+  if (how?.error) s = report(s, fx, how.error);
+  const quiet = !how && ctx.now < s.quietUntil;
+  const d = decideClose({ code, reason, wasClean, duringConnect, how, quiet }, ctx.cfg);
+  const info = closeInfo(s, ctx, code, reason, wasClean, d.initiatedBy, d.category, d.action, duringConnect, d.hint);
+  if (how?.then === 'idle') {
+    fx.push({ type: 'emit', name: 'close', payload: info });
+    return set({ ...s, phase: { t: 'idle' } }, { type: 'wait', status: 'idle', close: info });
+  }
+  if (how?.then === 'suspend') {
+    fx.push({ type: 'emit', name: 'close', payload: info });
+    return set({ ...s, phase: { t: 'suspended' } }, { type: 'wait', status: 'suspended', close: info });
+  }
+  if (quiet && d.category === 'suspended') {
+    // A socket the browser dropped while the page sat in the back/forward cache: reconnect quietly.
+    fx.push({ type: 'emit', name: 'close', payload: info });
+    return attempt(set(s, { type: 'update', patch: { lastClose: info } }), ctx, fx);
+  }
+  return afterClose(s, info, d.category, d.hint, ctx, fx, how?.error, how?.urgent);
+}
+
+/** Apply the decision in `close` (or, with no close, the retry of a failed provider). */
+function afterClose(s: State, close: CloseInfo | null, category: CloseCategory, hint: ServerHint | null, ctx: Ctx, fx: Effect[], error?: ResilientWsError, urgent = false): State {
+  const action = close?.action ?? 'reconnect';
+  if (action === 'stop') {
+    if (close && !error && category !== 'normal' && category !== 'client') {
+      error = fail('FatalCloseError', `The connection closed with ${close.code} (${category}) and will not be retried.`);
+      s = report(s, fx, error, false);
+    }
+    if (ctx.cfg.lazy && category === 'normal') {
+      if (close) fx.push({ type: 'emit', name: 'close', payload: close });
+      return set({ ...s, phase: { t: 'idle' } }, { type: 'wait', status: 'idle', close });
+    }
+    return stop(s, close, error ?? null, fx);
+  }
+  if (action === 'refresh') return refresh(s, close!, ctx, fx);
+  const failures = s.failures + 1;
+  s = { ...s, failures };
+  if (failures > ctx.cfg.retry.limit) {
+    const exhausted = fail('RetriesExhaustedError', `Gave up after ${failures - 1} reconnection attempts.`, { cause: error });
+    s = report(s, fx, exhausted, false);
+    return stop(s, close && outcome(close, 'retries-exhausted', failures - 1, ctx), exhausted, fx);
+  }
+  // After a network change the next attempt goes at once; otherwise backoff (whole ms, rounded
+  // down so a full-jitter delay stays inside its documented [0, window)).
+  const delay = urgent ? 0 : Math.min(MAX_DELAY, Math.floor(retryDelay(failures, category, hint, ctx.cfg.retry, () => ctx.random())));
+  if (close) fx.push({ type: 'emit', name: 'close', payload: close });
+  if (!s.snap.online) return set({ ...s, phase: { t: 'offline' } }, { type: 'wait', status: 'offline', close });
+  fx.push({ type: 'emit', name: 'reconnecting', payload: { attempt: failures, delay, at: ctx.wall + delay, close } });
+  return set({ ...s, phase: { t: 'waiting', until: ctx.now + delay } }, { type: 'retry', attempt: failures, close, delay, at: ctx.wall, error });
+}
+
+function refresh(s: State, close: CloseInfo, ctx: Ctx, fx: Effect[]): State {
+  const refreshes = s.refreshes + 1;
+  if (refreshes > ctx.cfg.maxRefreshes) {
+    const error = fail('RefreshError', `Credentials were refreshed ${ctx.cfg.maxRefreshes} times without a stable connection; giving up.`);
+    return stopRefresh(s, close, error, ctx, fx);
+  }
+  fx.push({ type: 'emit', name: 'close', payload: close });
+  const phase: Phase = { t: 'refreshing', until: ctx.now + ctx.cfg.refreshTimeout, close };
+  return set({ ...s, refreshes, phase }, { type: 'retry', attempt: s.failures, close, delay: 0, at: ctx.wall });
+}
+
+/** Give up on credentials: the final close (action `stop`, the refresh-failed message) is emitted too. */
+function stopRefresh(s: State, close: CloseInfo, error: ResilientWsError, ctx: Ctx, fx: Effect[]): State {
+  return stop(report(s, fx, error, false), outcome(close, 'refresh-failed', s.failures, ctx), error, fx);
+}
+
+function misconfigured(s: State, error: ResilientWsError, ctx: Ctx, fx: Effect[]): State {
+  const info = closeInfo(s, ctx, 1006, '', false, 'client', 'client', 'stop', true);
+  return stop(s, outcome(info, 'configuration', s.failures, ctx), error, fx);
+}
+
+/** The one way to stop for good: status `closed`, browser signals released, the close reported. */
+function stop(s: State, close: CloseInfo | null, error: ResilientWsError | null, fx: Effect[]): State {
+  if (close) fx.push({ type: 'emit', name: 'close', payload: close });
+  return set({ ...s, phase: { t: 'closed' }, active: false }, { type: 'stop', close, error });
+}
+
+/** `close` with its message replaced by a client outcome (retries exhausted, refresh failed…). */
+const outcome = (close: CloseInfo, key: MessageKey, attempts: number, ctx: Ctx): CloseInfo => ({
+  ...close,
+  action: 'stop',
+  messageKey: key,
+  attempts,
+  message: renderMessage(ctx.cfg.messages, key, { code: close.code, attempts }),
+});
+
+function closeInfo(
+  s: State,
+  ctx: Ctx,
+  code: number,
+  reason: string,
+  wasClean: boolean,
+  initiatedBy: CloseInfo['initiatedBy'],
+  category: CloseCategory,
+  action: CloseAction,
+  duringConnect: boolean,
+  hint?: ServerHint | null,
+): CloseInfo {
+  const attempts = s.failures;
+  const info: { -readonly [K in keyof CloseInfo]: CloseInfo[K] } = {
+    code,
+    reason,
+    wasClean,
+    initiatedBy,
+    category,
+    action,
+    message: closeMessage(ctx.cfg.messages, category, action, { code, attempts }),
+    messageKey: category,
+    attempts,
+    duringConnect,
+    at: ctx.wall,
+  };
+  if (hint?.message !== undefined) info.serverMessage = hint.message;
+  if (hint?.retryAfter !== undefined) info.retryAfter = hint.retryAfter;
+  return info;
+}
+
+export { parseServerHint };

@@ -1,0 +1,157 @@
+import type { RetrySettings } from './backoff.js';
+import { matchClosePolicy, parseClosePolicy, type CloseAction } from './close-codes.js';
+import { CODECS, type Codec } from './codec.js';
+import type { EngineConfig } from './engine.js';
+import { fail } from './errors.js';
+import { en, type MessageCatalog } from './messages.js';
+import { DEFAULTS, type ClientOptions, type Clock, type CoreOptions, type Logger, type WebSocketConstructor } from './options.js';
+import { webSocketTransport } from './transport.js';
+import { checkFunction, checkNumber, checkObject, checkOneOf, maskUrl, normalizeProtocols, normalizeUrl } from './validate.js';
+
+/**
+ * Resolves and checks the options the engine itself reads (everything but the features').
+ * Every option that is called later (providers, policy, clock, logger, random) is checked now,
+ * so a mistake throws here, at the call site, with a message naming the option.
+ */
+export function resolveCore<Incoming, Outgoing>(options: CoreOptions<Incoming, Outgoing>): Omit<EngineConfig<Incoming, Outgoing>, 'online'> {
+  if (!options || typeof options !== 'object') throw fail('InvalidOptionError', 'The client needs an options object with a url.');
+  const { url, protocols } = options;
+  if (url === undefined || url === null || url === '') {
+    throw fail('InvalidOptionError', 'The client needs a url: a ws:// or wss:// URL, or a function returning one.');
+  }
+  if (typeof url !== 'function') normalizeUrl(url);
+  if (typeof protocols !== 'function') normalizeProtocols(protocols);
+  const num = (name: string, v: number | undefined, d: number, inf = false) => (v === undefined ? d : checkNumber(name, v, inf));
+  if (options.WebSocket !== undefined) checkFunction('WebSocket', options.WebSocket);
+  const clock = options.clock === undefined ? defaultClock() : checkClock(options.clock);
+  const codec = resolveCodec(options.codec);
+  if (options.binaryType !== undefined) checkOneOf('binaryType', options.binaryType, ['arraybuffer', 'blob']);
+  const binaryType = options.binaryType ?? codec.binaryType ?? DEFAULTS.binaryType;
+  const Ctor = () => options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+  const authCodes = options.authCodes ?? DEFAULTS.authCodes;
+  if (!Array.isArray(authCodes) || authCodes.some((n) => !Number.isInteger(n))) throw fail('InvalidOptionError', 'authCodes must be an array of close codes.');
+  return {
+    url,
+    protocols,
+    transport: webSocketTransport(Ctor, binaryType),
+    codec,
+    machine: {
+      retry: resolveRetry(options.retry),
+      connectTimeout: num('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout, true),
+      closeTimeout: num('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout, true),
+      authCodes,
+      messages: resolveMessages(options.messages),
+    },
+    policy: resolvePolicy(options.closePolicy),
+    autoConnect: options.autoConnect ?? DEFAULTS.autoConnect,
+    clock,
+    defaultClock: options.clock === undefined,
+    random: options.random === undefined ? Math.random : checkFunction('random', options.random),
+    logger: checkLogger(options.logger),
+    mask: maskUrl,
+  };
+}
+
+function resolveRetry(r0: ClientOptions['retry']): RetrySettings {
+  if (r0 === null || (typeof r0 !== 'undefined' && typeof r0 !== 'boolean' && typeof r0 !== 'number' && typeof r0 !== 'object')) {
+    throw fail('InvalidOptionError', `retry must be true, false, a number of retries, or an object of retry settings; got ${String(r0)}.`);
+  }
+  const r = r0 === undefined || r0 === true ? {} : r0 === false ? { limit: 0 } : typeof r0 === 'number' ? { limit: r0 } : r0;
+  const R = DEFAULTS.retry;
+  const num = (name: keyof RetrySettings, inf = false) => (r[name] === undefined ? (R[name] as number) : checkNumber(`retry.${name}`, r[name], inf));
+  const retry: RetrySettings = {
+    limit: num('limit', true),
+    initialDelay: num('initialDelay'),
+    maxDelay: num('maxDelay', true),
+    factor: num('factor'),
+    jitter: r.jitter === undefined ? R.jitter : checkOneOf('retry.jitter', r.jitter, ['full', 'equal', 'none']),
+    minUptime: num('minUptime'),
+    restartDelay: num('restartDelay'),
+    tryAgainLaterDelay: num('tryAgainLaterDelay'),
+    maxHintDelay: num('maxHintDelay'),
+  };
+  if (retry.factor < 1) throw fail('InvalidOptionError', `retry.factor must be at least 1; got ${retry.factor}.`);
+  return retry;
+}
+
+function resolveCodec<Incoming, Outgoing>(c: ClientOptions<Incoming, Outgoing>['codec']): Codec<Incoming, Outgoing> {
+  const name = c ?? DEFAULTS.codec;
+  if (typeof name === 'string') {
+    const builtIn = Object.hasOwn(CODECS, name) ? CODECS[name] : undefined;
+    if (!builtIn) throw fail('InvalidOptionError', `codec must be "text", "json", "binary" or a codec object; got "${name}".`);
+    return builtIn as Codec<Incoming, Outgoing>;
+  }
+  if (name && typeof name.encode === 'function' && typeof name.decode === 'function') return name;
+  throw fail('InvalidOptionError', 'codec must be "text", "json", "binary" or an object with encode() and decode().');
+}
+
+const ACTIONS: readonly unknown[] = ['reconnect', 'refresh', 'stop'];
+
+/** The close policy as the engine calls it: never throws, always a valid action or `undefined`. */
+function resolvePolicy(p: ClientOptions['closePolicy']): EngineConfig<unknown, unknown>['policy'] {
+  if (p === undefined) return () => undefined;
+  if (typeof p !== 'function') {
+    checkObject('closePolicy', p);
+    const ranges = parseClosePolicy(p);
+    if (typeof ranges === 'string') throw fail('InvalidOptionError', ranges);
+    return (close) => matchClosePolicy(ranges, close.code);
+  }
+  return (close) => {
+    let action: unknown;
+    try {
+      action = p(close);
+    } catch (cause) {
+      throw fail('InvalidOptionError', 'closePolicy threw; using the built-in table.', { cause });
+    }
+    if (action === undefined || action === null || ACTIONS.includes(action)) return (action ?? undefined) as CloseAction | undefined;
+    throw fail('InvalidOptionError', `closePolicy returned ${JSON.stringify(action)}; expected "reconnect", "refresh", "stop" or undefined. Using the built-in table.`);
+  };
+}
+
+/** The catalogue with the app's texts, each function entry guarded (a throw falls back to English). */
+function resolveMessages(m: Partial<MessageCatalog> | undefined): MessageCatalog {
+  if (m === undefined) return en;
+  checkObject('messages', m);
+  const out: Record<string, MessageCatalog[keyof MessageCatalog]> = { ...en };
+  for (const [key, text] of Object.entries(m)) {
+    if (text === undefined) continue;
+    if (typeof text !== 'string' && typeof text !== 'function') throw fail('InvalidOptionError', `messages["${key}"] must be a string or a function.`);
+    const builtIn = en[key as keyof MessageCatalog];
+    out[key] =
+      typeof text === 'string'
+        ? text
+        : (context) => {
+            try {
+              const s = text(context);
+              if (typeof s === 'string') return s;
+            } catch {
+              // the app's text failed: the built-in one stands in
+            }
+            return builtIn === undefined ? '' : typeof builtIn === 'function' ? builtIn(context) : builtIn;
+          };
+  }
+  return out as MessageCatalog;
+}
+
+function checkClock(c: Clock): Clock {
+  checkObject('clock', c);
+  for (const k of ['now', 'wallNow', 'setTimeout', 'clearTimeout'] as const) checkFunction(`clock.${k}`, c[k]);
+  return c;
+}
+
+function checkLogger(l: Logger | undefined): Logger | undefined {
+  if (l === undefined) return l;
+  checkObject('logger', l);
+  for (const k of ['debug', 'info', 'warn', 'error'] as const) if (l[k] !== undefined) checkFunction(`logger.${k}`, l[k]);
+  return l;
+}
+
+const defaultClock = (): Clock => {
+  const perf = globalThis.performance;
+  return {
+    now: perf ? () => perf.now() : () => Date.now(),
+    wallNow: () => Date.now(),
+    setTimeout: (fn, ms) => setTimeout(fn, ms),
+    clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>),
+  };
+};
