@@ -1,21 +1,20 @@
-import mitt from 'mitt';
-import { MAX_DELAY } from './backoff.js';
+import type { Client, SendOptions, SendResult } from './api.js';
+import { createBus, createTimers, clampDelay, type Bus } from './bus.js';
 import { textCodec, type Codec, type RawMessage, type WireData } from './codec.js';
 import { fail, isResilientWsError, type ResilientWsError } from './errors.js';
-import type { Feature, FeatureContext, FeatureHooks, OwnedTimer } from './feature.js';
-import { deadlineOf, initialState, sockOf, transition, type Ctx, type Effect, type Input, type MachineConfig, type State } from './machine.js';
+import type { Feature, FeatureContext, FeatureHooks } from './feature.js';
+import { deadlineOf, initialState, sockOf, transition, type Effect, type Input, type MachineConfig, type State } from './machine.js';
 import type { Clock, Logger, Provider } from './options.js';
-import { initialSnapshot, transition as snapshot, type CloseInfo, type Snapshot } from './state.js';
+import { initialSnapshot, transition as snapshot } from './state.js';
 import type { Link, Transport } from './transport.js';
-import { checkNumber, normalizeProtocols, normalizeUrl, maskUrl, validateClose } from './validate.js';
-import type { Client, ClientEvents, SendOptions, SendResult } from './api.js';
+import { checkNumber, maskUrl, normalizeProtocols, normalizeUrl, validateClose } from './validate.js';
 
 /**
  * The effect runner: the only place with mutable state. Every input goes through `dispatch`,
  * which runs one step at a time: the pure transition settles the new state, the engine commits
- * it, then runs the effects (sockets first, then the timer, the features, the subscribers and
- * the events). A call made from a handler while a step runs is queued behind it, so handlers
- * always see a settled client and can call any method.
+ * it, then runs the effects (sockets first, then the timer, the features, the subscribers, the
+ * events, and last the `status` event). A call made from a handler while a step runs is queued
+ * behind it, so handlers always see a settled client and can call any method.
  */
 
 /** Resolved settings of the engine (see `ClientOptions` for each). */
@@ -24,7 +23,7 @@ export interface EngineConfig<Incoming, Outgoing> {
   readonly protocols: Provider<string | string[] | undefined>;
   readonly transport: Transport;
   readonly codec: Codec<Incoming, Outgoing>;
-  readonly machine: Omit<MachineConfig, 'canRefresh' | 'lazy' | 'refreshTimeout' | 'maxRefreshes' | 'policy'>;
+  readonly machine: Pick<MachineConfig, 'retry' | 'connectTimeout' | 'closeTimeout' | 'authCodes' | 'messages'>;
   readonly policy: MachineConfig['policy'];
   readonly autoConnect: boolean;
   readonly clock: Clock;
@@ -34,425 +33,376 @@ export interface EngineConfig<Incoming, Outgoing> {
   readonly mask: (url: string) => string;
 }
 
-type Handlers = Map<string, ((e: unknown) => void)[]>;
+/** A socket's events' `timeStamp`s are taken to share `performance.now()`'s origin when its open event's is this close to it. */
+const STAMP_SKEW_MS = 1000;
+
+/** The runner's shared record: what the API and the feature context read. */
+interface Run {
+  state: State;
+  link: Link | null;
+  /** Set by `dispose()`: methods throw from here on, but `drop` events still go out. */
+  disposing: boolean;
+  disposed: boolean;
+  hooks: FeatureHooks[];
+  cfg: MachineConfig;
+  /** Id of the socket `link` is (0: none). */
+  linkId: number;
+  /** Inputs waiting for the current step to finish. */
+  readonly queue: Input[];
+  dispatch(input: Input): void;
+  /** Stop listening to the current socket and close it. */
+  drop(code?: number, reason?: string): void;
+  /** Re-arm the engine timer for the state's earliest deadline. */
+  arm(): void;
+  cancelTimer(): void;
+  /** A validated random draw. */
+  draw(): number;
+}
 
 export function createEngine<Incoming = RawMessage, Outgoing = unknown>(
   o: EngineConfig<Incoming, Outgoing>,
   features: readonly Feature<Incoming, Outgoing>[] = [],
 ): Client<Incoming, Outgoing> {
-  const { clock, codec } = o;
-  const emitter = mitt<ClientEvents<Incoming, Outgoing>>();
-  const all = emitter.all as unknown as Handlers;
-  const subscribers = new Set<() => void>();
-  const owned = new Set<OwnedTimer>();
-  let state = initialState(initialSnapshot(true));
-  let disposing = false;
-  let disposed = false;
-  let busy = false;
-  const queue: Input[] = [];
-  let link: Link | null = null;
-  let linkId = 0;
-  let timer: unknown;
-  let timerAt = Infinity;
+  const bus = createBus(o.logger);
+  const run = createRunner(o, bus);
+  const timers = createTimers(o.clock, () => !run.disposed);
   let messageHandlers = 0;
-  let randomReported = false;
-  // Events raised while createClient() runs (a refused first attempt) are held for a microtask,
-  // so handlers attached right after createClient() still hear them.
-  let held: (() => void)[] | null = [];
-
-  const log = (level: keyof Logger, message: string, data?: unknown) => {
-    if (disposed) return;
-    try {
-      o.logger?.[level]?.(message, data);
-    } catch {
-      // a logger that throws cannot be told about it
-    }
-  };
-  const listenerFailed = (err: unknown) => {
-    const g = globalThis as { reportError?: (e: unknown) => void };
-    // Node has no reportError: rethrowing there would be an uncaughtException per failure.
-    if (typeof g.reportError === 'function') g.reportError(err);
-    else if (o.logger?.error) log('error', 'A resilient-ws event handler threw.', err);
-    else console.error('resilient-ws: an event handler threw', err);
-  };
-  const deliver = (name: string, payload: unknown) => {
-    if (held) return void held.push(() => deliver(name, payload));
-    const list = all.get(name);
-    if (!list || disposed) return;
-    if (list.length === 1) list[0]!(payload);
-    else for (const h of list.slice()) if (!disposed) h(payload);
-  };
-  const guard = <T>(what: string, fn: () => T, fallback: T): T => {
-    try {
-      return fn();
-    } catch (cause) {
-      dispatch({ type: 'report', error: isResilientWsError(cause) ? cause : fail('InvalidOptionError', `${what} threw.`, { cause }), inSnapshot: false });
-      return fallback;
-    }
-  };
-
-  // ---- the step ---------------------------------------------------------------------------
-
-  const hooks: FeatureHooks<Outgoing>[] = [];
-  let cfg: MachineConfig;
-  const ctx = (): Ctx => ({ now: clock.now(), wall: clock.wallNow(), cfg, random: draw, reducers });
-  const reducers: NonNullable<FeatureHooks['reduce']>[] = [];
-
-  function dispatch(input: Input): void {
-    if (disposed) return;
-    queue.push(input);
-    if (busy) return;
-    busy = true;
-    try {
-      for (let next = queue.shift(); next && !disposed; next = queue.shift()) step(next);
-    } finally {
-      busy = false;
-      queue.length = 0;
-    }
-  }
-
-  function step(input: Input): void {
-    if (input.type === 'providers') {
-      const p = state.phase;
-      if (p.t === 'connecting' && !p.sock && state.attempt === input.attempt) resolve(input.attempt);
-      return;
-    }
-    const prev = state;
-    const { state: next, effects } = transition(prev, input, ctx());
-    state = next;
-    for (const e of effects) if (e.type === 'open' || e.type === 'end') io(e);
-    // A link the state no longer refers to is done with: stop listening to it.
-    if (link && sockOf(next.phase) !== linkId) drop(undefined, undefined);
-    arm();
-    for (const h of hooks) if (h.changed && !disposed) h.changed(next, prev);
-    if (next.snap !== prev.snap) for (const l of [...subscribers]) if (!disposed) l();
-    // The events that explain a change (close, reconnecting, error…) come first, then `status`.
-    let resolving = 0;
-    for (const e of effects) {
-      if (disposed) return;
-      if (e.type === 'emit') deliver(e.name, e.payload);
-      else if (e.type === 'log') log(e.level, e.message, e.data);
-      else if (e.type === 'resolve') resolving = e.attempt;
-      else if (e.type === 'notify') for (const h of hooks) h.notify?.(e.name);
-    }
-    if (next.snap.status !== prev.snap.status && !disposed) {
-      log('debug', `status ${prev.snap.status} → ${next.snap.status}`, { url: next.snap.url, attempt: next.snap.attempt });
-      deliver('status', next.snap);
-    }
-    // The providers are app code too: called after whatever the handlers asked for, and only if
-    // the attempt is still the current one.
-    if (resolving) queue.push({ type: 'providers', attempt: resolving });
-  }
-
-  function io(e: Extract<Effect, { type: 'open' | 'end' }>): void {
-    if (e.type === 'end') {
-      if (e.sock !== linkId || !link) return;
-      if (e.detach) drop(e.code, e.reason);
-      else link.end(e.code, e.reason, false);
-      return;
-    }
-    if (link) drop(undefined, undefined); // never two sockets at once
-    const sock = e.sock;
-    const live = () => sock === linkId && !disposed;
-    try {
-      link = o.transport.connect(e.url, e.protocols, {
-        open: (protocol, extensions, stamp) => {
-          if (!live()) return;
-          // With the default clock, a frame's arrival time is its event's timeStamp (same origin
-          // as performance.now() in browsers and Node), checked once per socket against the clock.
-          stamped = o.defaultClock && typeof stamp === 'number' && Math.abs(stamp - clock.now()) < STAMP_SKEW_MS;
-          dispatch({ type: 'opened', sock, protocol, extensions });
-        },
-        frame: (data, event) => live() && received(data, event),
-        error: () => live() && dispatch({ type: 'errored', sock }),
-        close: (code, reason, wasClean) => live() && dispatch({ type: 'closed', sock, code, reason, wasClean }),
-      });
-      linkId = sock;
-    } catch (cause) {
-      const name = (cause as Error)?.name ?? 'Error';
-      const error = fail('ConfigurationError', `The browser refused to open ${state.snap.url} (${name}); this will not be retried.`, {
-        cause: sanitize(cause),
-      });
-      dispatch({ type: 'misconfigured', attempt: state.attempt, error });
-    }
-  }
-
-  /** The one way to let go of the current socket: detach, then close it (or abort the attempt). */
-  function drop(code: number | undefined, reason: string | undefined): void {
-    const l = link;
-    link = null;
-    linkId = 0;
-    l?.end(code, reason, true);
-  }
-
-  function arm(): void {
-    const at = deadlineOf(state);
-    if (at === timerAt) return;
-    clock.clearTimeout(timer);
-    timer = undefined;
-    timerAt = at;
-    if (at === Infinity || disposed) return;
-    timer = clock.setTimeout(() => {
-      timer = undefined;
-      timerAt = Infinity;
-      dispatch({ type: 'tick' });
-      arm();
-    }, clampDelay(at - clock.now()));
-  }
-
-  function draw(): number {
-    let r: unknown;
-    try {
-      r = o.random();
-    } catch {
-      r = NaN;
-    }
-    if (typeof r === 'number' && r >= 0 && r < 1) return r;
-    if (!randomReported) {
-      randomReported = true;
-      dispatch({ type: 'report', error: fail('InvalidOptionError', `random() must return a number in [0, 1); got ${String(r)}. Clamped into range.`), inSnapshot: false });
-    }
-    return typeof r === 'number' && r >= 1 ? 1 - Number.EPSILON : 0;
-  }
-
-  // ---- connecting --------------------------------------------------------------------------
-
-  function resolve(attempt: number): void {
-    const settle = (url: unknown, protocols: unknown) => {
-      if (attempt !== state.attempt) return;
-      let href: string;
-      let list: string[];
-      try {
-        href = normalizeUrl(url as string | URL);
-        list = normalizeProtocols(protocols as string[]);
-      } catch (error) {
-        return dispatch({ type: 'misconfigured', attempt, error: error as ResilientWsError });
-      }
-      dispatch({ type: 'resolved', attempt, url: href, masked: o.mask(href), protocols: list });
-    };
-    const failed = (cause: unknown) => dispatch({ type: 'provider-failed', attempt, cause: sanitize(cause) });
-    let url: unknown;
-    let protocols: unknown;
-    try {
-      url = typeof o.url === 'function' ? o.url() : o.url;
-      protocols = typeof o.protocols === 'function' ? o.protocols() : o.protocols;
-    } catch (cause) {
-      return failed(cause);
-    }
-    if (isThenable(url) || isThenable(protocols)) Promise.all([url, protocols]).then(([u, p]) => settle(u, p), failed);
-    else settle(url, protocols);
-  }
-
-  // ---- receiving (the hot path: no step, no allocation) --------------------------------------
-
-  let frameHook: FeatureHooks['frame'];
-  let stamped = false; // the current socket's event timeStamps can stand in for clock.now()
-  const plain = codec === (textCodec as unknown);
-  function received(data: RawMessage, event: { readonly timeStamp?: number } | undefined): void {
-    if (frameHook && frameHook(data, stamped ? event : undefined)) return;
-    let decoded: Incoming;
-    try {
-      decoded = plain ? (data as Incoming) : codec.decode(data);
-    } catch (cause) {
-      dispatch({ type: 'report', error: fail('DecodeError', 'A received message could not be decoded; the connection stays open.', { cause, data }), inSnapshot: false });
-      return;
-    }
-    deliver('message', decoded);
-  }
-
-  // ---- features ----------------------------------------------------------------------------
-
-  const fctx: FeatureContext<Incoming, Outgoing> = {
-    clock,
-    codec,
-    state: () => state,
-    snapshot: () => state.snap,
-    dispatch,
-    link: () => link,
+  const ctx: FeatureContext<Incoming, Outgoing> = {
+    clock: o.clock,
+    codec: o.codec,
+    state: () => run.state,
+    snapshot: () => run.state.snap,
+    dispatch: run.dispatch,
+    link: () => run.link,
     sendFrame(data) {
-      if (!link?.writable) return false;
+      if (!run.link?.writable) return false;
       try {
-        link.send(data);
+        run.link.send(data);
         return true;
       } catch {
         return false;
       }
     },
-    emit: (name, payload) => deliver(name, payload),
-    report: (error, inSnapshot = true) => dispatch({ type: 'report', error, inSnapshot }),
-    log,
-    timer: ownedTimer,
-    users: () => subscribers.size + messageHandlers,
-    guard,
+    emit: bus.deliver,
+    report: (error, inSnapshot = true) => run.dispatch({ type: 'report', error, inSnapshot }),
+    log: bus.log,
+    timer: timers.timer,
+    users: () => bus.subscribers + messageHandlers,
+    guard: (what, fn, fallback) => guard(run, what, fn, fallback),
   };
   let refresh: { timeout: number; max: number } | undefined;
   let lazy = false;
+  const reducers: NonNullable<FeatureHooks['reduce']>[] = [];
   for (const f of features) {
-    const h = f.attach(fctx);
-    hooks.push(h);
+    const h = f.attach(ctx) as FeatureHooks;
+    run.hooks.push(h);
     if (h.reduce) reducers.push(h.reduce);
-    if (h.frame) frameHook = frameHook ? chain(frameHook, h.frame) : h.frame;
     refresh ??= h.provides?.refresh;
     lazy ||= !!h.provides?.lazy;
-    if (h.provides?.online === false) state = { ...state, snap: { ...state.snap, online: false } };
+    if (h.provides?.online === false) run.state = { ...run.state, snap: { ...run.state.snap, online: false } };
   }
-  cfg = {
+  run.cfg = {
     ...o.machine,
-    policy: (close) => guard('closePolicy', () => o.policy(close), undefined),
+    policy: (close) => guard(run, 'closePolicy', () => o.policy(close), undefined),
     canRefresh: !!refresh,
     refreshTimeout: refresh?.timeout ?? 0,
     maxRefreshes: refresh?.max ?? 0,
     lazy,
+    reducers,
   };
-  const sender = hooks.find((h) => h.send);
-  const usageHooks = hooks.filter((h) => h.usage);
-  const usage = () => {
-    for (const h of usageHooks) if (!disposed) h.usage!();
-  };
+  const client = createApi(o, run, bus, ctx, {
+    cancelTimers: timers.cancelAll,
+    usersChanged: (delta) => (messageHandlers += delta),
+  });
+  if (o.autoConnect) client.connect();
+  bus.release();
+  return client;
+}
 
-  function ownedTimer(callback: () => void): OwnedTimer {
-    let handle: unknown;
-    let due = Infinity;
-    let stepped = false; // the delay was longer than a timer holds: the callback waits for `due`
-    const fire = () => {
-      handle = undefined;
-      if (disposed) return;
-      if (stepped) return set(due);
-      due = Infinity;
-      callback();
-    };
-    const set = (at: number) => {
-      clock.clearTimeout(handle);
-      handle = undefined;
-      due = at;
-      if (at === Infinity || disposed) return;
-      const ms = Math.max(0, at - clock.now());
-      stepped = ms > MAX_DELAY;
-      handle = clock.setTimeout(fire, clampDelay(ms));
-    };
-    const t: OwnedTimer = {
-      at: set,
-      in: (ms) => set(clock.now() + ms),
-      cancel: () => set(Infinity),
-      get pending() {
-        return due !== Infinity;
-      },
-    };
-    owned.add(t);
-    return t;
+/** Call an app callback; a throw becomes an `error` event (never rethrown). */
+function guard<T>(run: Run, what: string, fn: () => T, fallback: T): T {
+  try {
+    return fn();
+  } catch (cause) {
+    run.dispatch({ type: 'report', error: isResilientWsError(cause) ? cause : fail('InvalidOptionError', `${what} threw.`, { cause }), inSnapshot: false });
+    return fallback;
   }
+}
 
-  // ---- public API --------------------------------------------------------------------------
-
-  const alive = (method: string) => {
-    if (disposing) throw fail('DisposedError', `${method}() was called after dispose(); create a new client instead.`);
+function createRunner<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus): Run {
+  const { clock } = o;
+  let busy = false;
+  let timer: unknown;
+  let timerAt = Infinity;
+  let randomReported = false;
+  const run: Run = {
+    state: initialState(initialSnapshot(true)),
+    link: null,
+    linkId: 0,
+    queue: [],
+    disposing: false,
+    disposed: false,
+    hooks: [],
+    cfg: undefined as unknown as MachineConfig,
+    dispatch(input) {
+      if (run.disposed) return;
+      run.queue.push(input);
+      if (busy) return;
+      busy = true;
+      try {
+        for (let next = run.queue.shift(); next && !run.disposed; next = run.queue.shift()) step(o, bus, run, next);
+      } finally {
+        busy = false;
+        run.queue.length = 0;
+      }
+    },
+    drop(code, reason) {
+      const l = run.link;
+      run.link = null;
+      run.linkId = 0;
+      l?.end(code, reason, true);
+    },
+    arm() {
+      const at = deadlineOf(run.state);
+      if (at === timerAt) return;
+      clock.clearTimeout(timer);
+      timerAt = at;
+      if (at === Infinity || run.disposed) return;
+      timer = clock.setTimeout(() => {
+        timerAt = Infinity;
+        run.dispatch({ type: 'tick' });
+        run.arm();
+      }, clampDelay(at - clock.now()));
+    },
+    cancelTimer: () => clock.clearTimeout(timer),
+    draw() {
+      let r: unknown;
+      try {
+        r = o.random();
+      } catch {
+        r = NaN;
+      }
+      if (typeof r === 'number' && r >= 0 && r < 1) return r;
+      if (!randomReported) {
+        randomReported = true;
+        const error = fail('InvalidOptionError', `random() must return a number in [0, 1); got ${String(r)}. Clamped into range.`);
+        run.dispatch({ type: 'report', error, inSnapshot: false });
+      }
+      return typeof r === 'number' && r >= 1 ? 1 - Number.EPSILON : 0;
+    },
   };
+  return run;
+}
 
-  const client: Client<Incoming, Outgoing> = {
+/** One input: the transition, the commit, then the effects in their fixed order. */
+function step<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus, run: Run, input: Input): void {
+  if (input.type === 'providers') {
+    const p = run.state.phase;
+    if (p.t === 'connecting' && !p.sock && run.state.attempt === input.attempt) callProviders(o, input.attempt, run);
+    return;
+  }
+  const prev = run.state;
+  const { state: next, effects } = transition(prev, input, { now: o.clock.now(), wall: o.clock.wallNow(), cfg: run.cfg, random: run.draw });
+  run.state = next;
+  for (const e of effects) if (e.type === 'open' || e.type === 'end') io(o, bus, run, e);
+  // A link the state no longer refers to is done with: stop listening to it.
+  if (run.link && sockOf(next.phase) !== run.linkId) run.drop();
+  run.arm();
+  for (const h of run.hooks) if (h.changed && !run.disposed) h.changed(next, prev);
+  if (next.snap !== prev.snap) bus.notify();
+  // The events that explain a change (close, reconnecting, error…) come first, then `status`.
+  let resolving = 0;
+  for (const e of effects) {
+    if (run.disposed) return;
+    if (e.type === 'emit') bus.deliver(e.name, e.payload);
+    else if (e.type === 'log') bus.log(e.level, e.message, e.data);
+    else if (e.type === 'resolve') resolving = e.attempt;
+    else if (e.type === 'notify') for (const h of run.hooks) h.notify?.(e.name);
+  }
+  if (next.snap.status !== prev.snap.status && !run.disposed) {
+    bus.log('debug', `status ${prev.snap.status} → ${next.snap.status}`, { url: next.snap.url, attempt: next.snap.attempt });
+    bus.deliver('status', next.snap);
+  }
+  // The providers are app code too: called after whatever the handlers asked for, and only if
+  // the attempt is still the current one.
+  if (resolving) run.queue.push({ type: 'providers', attempt: resolving });
+}
+
+/** The socket effects: end the current link, or open a new one (never two at once). */
+function io<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus, run: Run, e: Extract<Effect, { type: 'open' | 'end' }>): void {
+  if (e.type === 'end') {
+    if (e.sock !== run.linkId || !run.link) return;
+    if (e.detach) run.drop(e.code, e.reason);
+    else run.link.end(e.code, e.reason, false);
+    return;
+  }
+  if (run.link) run.drop();
+  const sock = e.sock;
+  const live = () => sock === run.linkId && !run.disposed;
+  let stamped = false; // this socket's event timeStamps can stand in for clock.now()
+  const frame = frameReader(o, run, bus);
+  try {
+    run.link = o.transport.connect(e.url, e.protocols, {
+      open(protocol, extensions, stamp) {
+        if (!live()) return;
+        // With the default clock, a frame's arrival time is its event's timeStamp (same origin
+        // as performance.now() in browsers and Node), checked once per socket against the clock.
+        stamped = o.defaultClock && typeof stamp === 'number' && Math.abs(stamp - o.clock.now()) < STAMP_SKEW_MS;
+        run.dispatch({ type: 'opened', sock, protocol, extensions });
+      },
+      frame: (data, event) => live() && frame(data, stamped ? event : undefined),
+      error: () => live() && run.dispatch({ type: 'errored', sock }),
+      close: (code, reason, wasClean) => live() && run.dispatch({ type: 'closed', sock, code, reason, wasClean }),
+    });
+    run.linkId = sock;
+  } catch (cause) {
+    const name = (cause as Error)?.name ?? 'Error';
+    const error = fail('ConfigurationError', `The browser refused to open ${run.state.snap.url} (${name}); this will not be retried.`, { cause: sanitize(cause) });
+    run.dispatch({ type: 'misconfigured', attempt: run.state.attempt, error });
+  }
+}
+
+/**
+ * The receive path, per socket: the features' frame hooks (heartbeat), then decode and deliver.
+ * No step, no allocation: an ordinary frame never pays for the effect queue.
+ */
+function frameReader<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, run: Run, bus: Bus) {
+  const hooks = run.hooks.filter((h) => h.frame);
+  const hook = hooks.length === 1 ? hooks[0]!.frame! : hooks.length ? (d: RawMessage, e?: { timeStamp?: number }) => hooks.some((h) => h.frame!(d, e)) : null;
+  const plain = o.codec === (textCodec as unknown);
+  return (data: RawMessage, event: { readonly timeStamp?: number } | undefined): void => {
+    if (hook && hook(data, event)) return;
+    let decoded: unknown;
+    try {
+      decoded = plain ? data : o.codec.decode(data);
+    } catch (cause) {
+      const error = fail('DecodeError', 'A received message could not be decoded; the connection stays open.', { cause, data });
+      return run.dispatch({ type: 'report', error, inSnapshot: false });
+    }
+    bus.deliver('message', decoded);
+  };
+}
+
+/** Call the url/protocols providers of an attempt; their results (or failure) come back as inputs. */
+function callProviders<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, attempt: number, run: Run): void {
+  const settle = (url: unknown, protocols: unknown) => {
+    if (attempt !== run.state.attempt) return;
+    let href: string;
+    let list: string[];
+    try {
+      href = normalizeUrl(url as string | URL);
+      list = normalizeProtocols(protocols as string[]);
+    } catch (error) {
+      return run.dispatch({ type: 'misconfigured', attempt, error: error as ResilientWsError });
+    }
+    run.dispatch({ type: 'resolved', attempt, url: href, masked: o.mask(href), protocols: list });
+  };
+  const failed = (cause: unknown) => run.dispatch({ type: 'provider-failed', attempt, cause: sanitize(cause) });
+  let url: unknown;
+  let protocols: unknown;
+  try {
+    url = typeof o.url === 'function' ? o.url() : o.url;
+    protocols = typeof o.protocols === 'function' ? o.protocols() : o.protocols;
+  } catch (cause) {
+    return failed(cause);
+  }
+  if (isThenable(url) || isThenable(protocols)) Promise.all([url, protocols]).then(([u, p]) => settle(u, p), failed);
+  else settle(url, protocols);
+}
+
+/** The public methods, over the runner. */
+function createApi<Incoming, Outgoing>(
+  o: EngineConfig<Incoming, Outgoing>,
+  run: Run,
+  bus: Bus,
+  ctx: FeatureContext<Incoming, Outgoing>,
+  own: { cancelTimers(): void; usersChanged(delta: number): void },
+): Client<Incoming, Outgoing> {
+  const sender = run.hooks.find((h) => h.send) as FeatureHooks<Outgoing> | undefined;
+  const usageHooks = run.hooks.filter((h) => h.usage);
+  const usage = () => usageHooks.forEach((h) => !run.disposed && h.usage!());
+  const alive = (method: string) => {
+    if (run.disposing) throw fail('DisposedError', `${method}() was called after dispose(); create a new client instead.`);
+  };
+  const encode = (message: Outgoing): WireData => {
+    try {
+      return o.codec.encode(message);
+    } catch (cause) {
+      throw isResilientWsError(cause, 'EncodeError') ? cause : fail('EncodeError', 'The codec could not encode the message.', { cause, data: message });
+    }
+  };
+  return {
     connect() {
       alive('connect');
-      dispatch({ type: 'connect' });
+      run.dispatch({ type: 'connect' });
     },
     close(code, reason) {
       alive('close');
       validateClose(code, reason);
-      dispatch({ type: 'close', code, reason });
+      run.dispatch({ type: 'close', code, reason });
     },
     reconnect() {
       alive('reconnect');
-      dispatch({ type: 'reconnect' });
+      run.dispatch({ type: 'reconnect' });
     },
     send(message: Outgoing, options?: SendOptions): SendResult {
       alive('send');
       const ttl = options?.ttl === undefined ? undefined : checkNumber('send() ttl', options.ttl, true);
-      let data: WireData;
-      try {
-        data = codec.encode(message);
-      } catch (cause) {
-        throw isResilientWsError(cause, 'EncodeError') ? cause : fail('EncodeError', 'The codec could not encode the message.', { cause, data: message });
-      }
+      const data = encode(message);
       let result: SendResult;
       if (sender) result = sender.send!(message, data, ttl);
-      else if (state.snap.status === 'open' && fctx.sendFrame(data)) result = 'sent';
+      else if (run.state.snap.status === 'open' && ctx.sendFrame(data)) result = 'sent';
       else {
-        deliver('drop', { message, reason: 'disabled' });
+        bus.deliver('drop', { message, reason: 'disabled' });
         result = 'rejected';
       }
       usage();
       return result;
     },
     subscribe(listener) {
-      if (disposing) return () => {};
-      const l = guarded<void>(listener, listenerFailed);
-      subscribers.add(l);
+      if (run.disposing) return () => {};
+      const off = bus.subscribe(listener);
       usage();
-      return () => {
-        if (subscribers.delete(l)) usage();
-      };
+      return () => void (off() && usage());
     },
-    getSnapshot: () => state.snap,
+    getSnapshot: () => run.state.snap,
     on(type, handler) {
-      if (disposing) return () => {};
-      const h = guarded(handler as (e: unknown) => void, listenerFailed);
-      emitter.on(type, h);
+      if (run.disposing) return () => {};
+      const off = bus.on(type, handler as (e: unknown) => void);
       const counts = type === 'message';
-      if (counts) messageHandlers++, usage();
+      if (counts) own.usersChanged(1), usage();
       let on = true;
       return () => {
         if (!on) return;
         on = false;
-        emitter.off(type, h);
-        if (counts) messageHandlers--, usage();
+        off();
+        if (counts) own.usersChanged(-1), usage();
       };
     },
-    clearOutbox: () => (disposing ? [] : sender?.clear?.() ?? []),
+    clearOutbox: () => (run.disposing ? [] : sender?.clear?.() ?? []),
     get bufferedAmount() {
-      return link?.bufferedAmount ?? 0;
+      return run.link?.bufferedAmount ?? 0;
     },
-    dispose() {
-      if (disposing) return;
-      disposing = true; // from here every method throws DisposedError, but `drop` events still go out
-      for (const h of hooks) h.dispose?.();
-      drop(1000, 'dispose');
-      disposed = true;
-      clock.clearTimeout(timer);
-      for (const t of owned) t.cancel();
-      state = { ...state, phase: { t: 'closed' }, active: false, snap: snapshot(state.snap, { type: 'stop', close: null, error: null }) };
-      state = { ...state, snap: snapshot(state.snap, { type: 'update', patch: { queued: 0, queuedBytes: 0, bufferedAmount: 0 } }) };
-      queue.length = 0;
-      all.clear();
-      subscribers.clear();
-    },
+    dispose: () => dispose(run, bus, own.cancelTimers),
   };
-
-  if (o.autoConnect) client.connect();
-  const pending = held;
-  held = null;
-  if (pending.length) queueMicrotask(() => pending.forEach((f) => f()));
-  return client;
 }
 
-/** A socket's events' `timeStamp`s are taken to share `performance.now()`'s origin when its open event's is this close to it. */
-const STAMP_SKEW_MS = 1000;
-
-/** Longer delays fire at once in browsers and Node: wait in steps of the longest a timer holds. */
-const clampDelay = (ms: number): number => (ms > MAX_DELAY ? MAX_DELAY : ms > 0 ? ms : 0);
+/** Release everything; afterwards nothing fires and every method but `getSnapshot` throws. */
+function dispose(run: Run, bus: Bus, cancelTimers: () => void): void {
+  if (run.disposing) return;
+  run.disposing = true; // `drop` events of the features' dispose still go out
+  for (const h of run.hooks) h.dispose?.();
+  run.drop(1000, 'dispose');
+  run.disposed = true;
+  run.cancelTimer();
+  cancelTimers();
+  const snap = snapshot(run.state.snap, { type: 'stop', close: null, error: null });
+  run.state = { ...run.state, phase: { t: 'closed' }, active: false, snap: { ...snap, queued: 0, queuedBytes: 0, bufferedAmount: 0 } };
+  bus.close();
+}
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
-
-const chain = (a: NonNullable<FeatureHooks['frame']>, b: NonNullable<FeatureHooks['frame']>): NonNullable<FeatureHooks['frame']> => (d, e) => a(d, e) || b(d, e);
-
-function guarded<A>(fn: (arg: A) => void, failed: (err: unknown) => void): (arg: A) => void {
-  // One argument, no rest/spread: this wraps every message handler, so it must not allocate.
-  return (arg) => {
-    try {
-      fn(arg);
-    } catch (err) {
-      failed(err);
-    }
-  };
-}
 
 /**
  * An error from a provider or the platform, without the raw URL some runtimes attach (Node's
@@ -460,11 +410,8 @@ function guarded<A>(fn: (arg: A) => void, failed: (err: unknown) => void): (arg:
  */
 function sanitize(cause: unknown): unknown {
   if (!cause || typeof cause !== 'object' || !('input' in cause)) return cause;
-  const e = cause as Error & { input?: unknown };
+  const e = cause as unknown as Error;
   const copy = new Error(e.message ? maskUrl(String(e.message)) : 'Invalid URL');
   copy.name = e.name;
   return copy;
 }
-
-export { maskUrl };
-export type { CloseInfo, Snapshot, State };

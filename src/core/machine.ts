@@ -104,6 +104,8 @@ export interface MachineConfig {
   readonly messages: MessageCatalog;
   /** The app's close policy, already guarded: returns a valid action or `undefined`. */
   readonly policy: (close: Pick<CloseInfo, 'code' | 'reason' | 'wasClean' | 'category' | 'duringConnect'>) => CloseAction | undefined;
+  /** Reducers contributed by features, tried in order for inputs the core does not know. */
+  readonly reducers: readonly Reducer[];
 }
 
 /** What a transition may read besides the state: time, randomness, settings, feature reducers. */
@@ -113,8 +115,6 @@ export interface Ctx {
   readonly cfg: MachineConfig;
   /** A validated draw in [0, 1). */
   random(): number;
-  /** Reducers contributed by features, tried in order for inputs the core does not know. */
-  readonly reducers: readonly Reducer[];
 }
 
 /** A feature's pure reducer: returns the next state, or `undefined` when the input is not its own. */
@@ -205,7 +205,7 @@ function reduce(s: State, input: Input, ctx: Ctx, fx: Effect[]): State {
     case 'report':
       return report(s, fx, input.error, input.inSnapshot);
     default:
-      for (const r of ctx.reducers) {
+      for (const r of ctx.cfg.reducers) {
         const next = r(s, input, ctx, fx);
         if (next) return next;
       }

@@ -33,7 +33,7 @@ describe('the core entry', () => {
 
   test('finds the whole core graph (the scan itself works)', () => {
     expect(files).toEqual(expect.arrayContaining(['src/index.ts', 'src/core/client.ts', 'src/core/state.ts']));
-    expect(bare.get('mitt')).toBe('src/core/engine.ts');
+    expect(bare.get('mitt')).toBe('src/core/bus.ts');
   });
 
   test('imports neither React nor Vue, and nothing but mitt from outside', () => {
