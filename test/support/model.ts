@@ -186,6 +186,7 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
       cut = true;
       stepRevives = true;
     }
+    if (what === 'send' && cfg.lazy) cut = true; // a lazy client connects on send()
     try {
       if (what === 'send') doSend(from);
       else if (what === 'close') client.close();
@@ -225,6 +226,7 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
         pendingRetryAt = r.at;
         cut = false;
       }
+      if (type === 'status' && ['closed', 'idle'].includes((ev as Events['status']).status)) pendingRetryAt = null; // a stop cancels the wait
       if (type === 'drop') {
         const m = String((ev as Events['drop']).message);
         dropped.set(m, (dropped.get(m) ?? 0) + 1);
