@@ -5,7 +5,8 @@
  *
  * Used by test/unit/model.test.ts. Each invariant has a name so a run can check a subset
  * (`MODEL_INVARIANTS=one-live-socket,no-event-after-dispose`) to find a minimal counterexample
- * for each; `MODEL_REENTRANT=0` turns the re-entrant handlers off.
+ * for each; `MODEL_REENTRANT=0` turns the re-entrant handlers off; `MODEL_HOSTILE=0` the
+ * throwing app callbacks (logger, message texts).
  */
 import fc from 'fast-check';
 import { vi } from 'vitest';
@@ -62,7 +63,15 @@ export interface Config {
   overflow: OverflowPolicy;
   ttl: number;
   random: number;
+  /** App callbacks that throw: a logger whose every method throws, a throwing message text. */
+  hostile: boolean;
 }
+
+const HOSTILE = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.MODEL_HOSTILE !== '0';
+
+const boom = () => {
+  throw new Error('hostile app callback');
+};
 
 export const configArb: fc.Arbitrary<Config> = fc.record({
   heartbeat: fc.boolean(),
@@ -71,6 +80,7 @@ export const configArb: fc.Arbitrary<Config> = fc.record({
   overflow: fc.constantFrom<OverflowPolicy>('reject', 'drop-oldest', 'drop-newest'),
   ttl: fc.constantFrom(Infinity, 3000),
   random: fc.constantFrom(0, 0.5, 0.999),
+  hostile: HOSTILE ? fc.boolean() : fc.constant(false),
 });
 
 export function actionArb(reentrant: boolean): fc.Arbitrary<Action> {
@@ -161,6 +171,7 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
     outbox: { maxMessages: cfg.maxMessages, overflow: cfg.overflow, ttl: cfg.ttl },
     lifecycle: { target: sig.target },
     random: () => cfg.random,
+    ...(cfg.hostile ? { logger: { debug: boom, info: boom, warn: boom, error: boom }, messages: { network: boom, 'connect-failed': boom } } : {}),
   };
 
   // ---- bookkeeping of sends ---------------------------------------------------------------
@@ -207,7 +218,8 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
   try {
     client = createClient(opts);
   } catch (e) {
-    throw new Error(`createClient threw: ${String(e)}`);
+    if (check.has('no-escaping-exception')) throw new Violation('no-escaping-exception', `createClient threw ${String(e)}`);
+    return; // nothing else can be checked without a client
   }
   const armed: { on: EventType | 'subscriber'; call: Call }[] = [];
   const fireArmed = (on: EventType | 'subscriber') => {
@@ -311,6 +323,22 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
     const last = fake.sockets.at(-1);
     stepRevives = false;
     const before = client.getSnapshot().status;
+    try {
+      step(act, last);
+    } catch (e) {
+      if (!isResilientWsError(e, 'DisposedError')) handlerErrors.push(`${act.t} threw ${String(e)}`);
+    }
+    trace.push(`${n}: ${JSON.stringify(act)}  (${before} → ${client.getSnapshot().status}, ${fake.sockets.length} sockets, +${Date.now() - t0} ms)`);
+    verify();
+  }
+  try {
+    client.dispose();
+  } catch {
+    // already disposed
+  }
+  vi.clearAllTimers();
+
+  function step(act: Action, last: FakeSocket | undefined): void {
     switch (act.t) {
       case 'connect':
         api(() => client.connect(), true);
@@ -397,15 +425,7 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
         armed.push({ on: act.on, call: act.call });
         break;
     }
-    trace.push(`${n}: ${JSON.stringify(act)}  (${before} → ${client.getSnapshot().status}, ${fake.sockets.length} sockets, +${Date.now() - t0} ms)`);
-    verify();
   }
-  try {
-    client.dispose();
-  } catch {
-    // already disposed
-  }
-  vi.clearAllTimers();
 }
 
 /** Which invariants to check, from MODEL_INVARIANTS (comma list; default all). */

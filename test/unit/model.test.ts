@@ -8,6 +8,7 @@
  *
  * Environment switches:
  * - `MODEL_REENTRANT=0`: no re-entrant handlers.
+ * - `MODEL_HOSTILE=0`: no throwing app callbacks (logger, message texts).
  * - `MODEL_INVARIANTS=a,b`: check only these invariants (names in test/support/model.ts).
  * - `MODEL_SEED=n`: the seed of the "random seed" run (printed on failure either way).
  * - `MODEL_RUNS=n`: runs per property (default 200).
