@@ -445,47 +445,8 @@ describe('createWatchdog (the heartbeat watchdog alone)', () => {
     expect(log).toEqual(['reply(ping)@62000', 'dead(10000)@72000']);
   });
 
-  /** A frame event whose `timeStamp` reads are counted. */
-  const frameAt = (stamp: number, reads: { n: number }) => ({
-    get timeStamp() {
-      reads.n++;
-      return stamp;
-    },
-  });
-
-  it('reads only the latest ordinary frame\'s arrival time, once, when a check needs it', () => {
-    const { m, log, hb } = startWatchdog();
-    const reads = { n: 0 };
-    m.advance(1000);
-    for (let i = 0; i < 1000; i++) expect(hb.inbound(`m${i}`, frameAt(1000 + i, reads))).toBe(false);
-    expect(reads.n).toBe(0);
-    m.advance(19_000); // the open-time deadline: last frame at 1999 → idle 18 001 ms, re-armed
-    expect(reads.n).toBe(1);
-    expect(log).toEqual([]);
-    m.advance(1998);
-    expect(log).toEqual([]);
-    m.advance(1); // 1999 + interval
-    expect(log).toEqual(['ping@21999']);
-    expect(reads.n).toBe(1);
-  });
-
-  it('times binary and large text frames at once instead of holding them until the next check', () => {
-    const { m, log, hb } = startWatchdog();
-    const reads = { n: 0 };
-    m.advance(1000);
-    hb.inbound(new ArrayBuffer(8), frameAt(900, reads));
-    expect(reads.n).toBe(1);
-    hb.inbound('x'.repeat(65_537), frameAt(950, reads));
-    expect(reads.n).toBe(2);
-    hb.inbound('x'.repeat(65_536), frameAt(1000, reads)); // small enough to hold
-    expect(reads.n).toBe(2);
-    m.advance(19_000); // check at 20 000 reads the held one
-    expect(reads.n).toBe(3);
-    m.advance(999);
-    expect(log).toEqual([]);
-    m.advance(1);
-    expect(log).toEqual(['ping@21000']);
-  });
+  /** A frame event stamped `stamp` (when the browser received it). */
+  const frameAt = (stamp: number) => ({ timeStamp: stamp });
 
   it('does not time a pong when a probe was sent while a ping was unanswered (it may answer either)', () => {
     const { m, log, hb } = startWatchdog();
@@ -504,7 +465,7 @@ describe('createWatchdog (the heartbeat watchdog alone)', () => {
   it('a frame received before a probe does not turn the probe\'s grace into the full timeout', () => {
     const { m, log, hb } = startWatchdog();
     m.advance(5000);
-    hb.inbound('data', frameAt(5000, { n: 0 })); // pending when the page becomes visible
+    hb.inbound('data', frameAt(5000)); // pending when the page becomes visible
     m.advance(100);
     hb.probe(); // ping at 5100, grace 5000 (timeout would be 10 000)
     m.advance(4999);
@@ -513,24 +474,11 @@ describe('createWatchdog (the heartbeat watchdog alone)', () => {
     expect(log).toEqual(['ping@5100', 'dead(5100)@10100']);
   });
 
-  it('times the answer to an outstanding ping at once, from its own event', () => {
-    const { m, log, hb } = startWatchdog();
-    const reads = { n: 0 };
-    m.advance(20_000); // ping
-    m.advance(300);
-    expect(hb.inbound('data', frameAt(20_120, reads))).toBe(false); // any frame answers it
-    expect(reads.n).toBe(1);
-    m.advance(19_999);
-    expect(log).toEqual(['ping@20000']);
-    m.advance(1); // interval after the answer was handled (20 300), not after its stamp
-    expect(log).toEqual(['ping@20000', 'ping@40300']);
-  });
-
   it('server mode: a frame after a late fire ends the grace window and the late-probe state', () => {
     const { m, log, hb } = startWatchdog({ mode: 'server' });
     m.sleep(60_000); // fires late: grace 5000 from 60 000
     m.advance(1000);
-    hb.inbound('data', frameAt(61_000, { n: 0 }));
+    hb.inbound('data', frameAt(61_000));
     m.advance(4000); // the grace check finds the frame: silent 4000 → wait for the timeout
     expect(log).toEqual([]);
     m.sleep(60_000); // late again at 125 000: a fresh grace window, not an immediate verdict
@@ -570,7 +518,7 @@ describe('ping cadence after a pong', () => {
 
 describe('arrival time from the message event (default clock)', () => {
   /** Deliver `data` as a message event whose timeStamp is `stamp` (what the browser recorded). */
-  const receiveAt = (ws: FakeSocket, data: string, stamp: number) => {
+  const receiveAt = (ws: FakeSocket, data: string | ArrayBuffer, stamp: number) => {
     const e = new MessageEvent('message', { data });
     Object.defineProperty(e, 'timeStamp', { value: stamp });
     ws.onmessage?.(e);
@@ -599,6 +547,53 @@ describe('arrival time from the message event (default clock)', () => {
     expect(pings(ws)).toBe(0);
     vi.advanceTimersByTime(1); // 1500 = 500 + interval
     expect(pings(ws)).toBe(1);
+  });
+
+  it('after a burst of frames handled late, the next ping is due interval after the latest frame arrived', () => {
+    const { fake } = setup();
+    const ws = fake.last;
+    ws.open();
+    const p0 = performance.now();
+    vi.advanceTimersByTime(2000); // a busy main thread: 1000 frames that arrived at +1000…+1999 are handled now
+    for (let i = 0; i < 1000; i++) receiveAt(ws, `m${i}`, p0 + 1000 + i);
+    vi.advanceTimersByTime(18_000); // +20 000: the open-time deadline; idle only 18 001 ms
+    expect(pings(ws)).toBe(0);
+    vi.advanceTimersByTime(1998);
+    expect(pings(ws)).toBe(0);
+    vi.advanceTimersByTime(1); // +21 999 = last arrival + interval
+    expect(pings(ws)).toBe(1);
+  });
+
+  it.each([
+    ['a binary frame', () => new ArrayBuffer(8)],
+    ['a large text frame', () => 'x'.repeat(65_537)],
+    ['a small text frame', () => 'x'],
+  ])('%s is timed by its arrival: the next ping is due interval after it', (_name, frame) => {
+    const { fake } = setup();
+    const ws = fake.last;
+    ws.open();
+    const p0 = performance.now();
+    vi.advanceTimersByTime(1000);
+    receiveAt(ws, frame(), p0 + 900); // arrived at +900, handled at +1000
+    vi.advanceTimersByTime(19_899);
+    expect(pings(ws)).toBe(0);
+    vi.advanceTimersByTime(1); // +20 900
+    expect(pings(ws)).toBe(1);
+  });
+
+  it('the answer to an outstanding ping restarts the cadence from when it was handled', () => {
+    const { fake } = setup();
+    const ws = fake.last;
+    ws.open();
+    const p0 = performance.now();
+    vi.advanceTimersByTime(20_000); // ping
+    expect(pings(ws)).toBe(1);
+    vi.advanceTimersByTime(300);
+    receiveAt(ws, 'data', p0 + 20_120); // any frame answers it; handled at +20 300
+    vi.advanceTimersByTime(19_999);
+    expect(pings(ws)).toBe(1);
+    vi.advanceTimersByTime(1); // interval after it was handled (+40 300), not after its stamp
+    expect(pings(ws)).toBe(2);
   });
 
   it('ignores timeStamps from another time origin (open event far from performance.now())', () => {
