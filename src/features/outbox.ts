@@ -121,8 +121,12 @@ export function outbox<Incoming = unknown, Outgoing = unknown>(options: OutboxOp
         draining = false;
         flush();
       });
+      // Drops waiting to be reported, in order. A `drop` handler may dispose the client while a
+      // batch is being reported: dispose() reports the rest of the batch before its own drops.
+      const reports: [Outgoing, DropReason][] = [];
       const drop = (entries: OutboxEntry<Outgoing>[], reason: DropReason) => {
-        for (const e of entries) ctx.emit('drop', { message: e.message, reason });
+        for (const e of entries) reports.push([e.message, reason]);
+        for (let r = reports.shift(); r; r = reports.shift()) ctx.emit('drop', { message: r[0], reason: r[1] });
       };
       const expire = () => drop(q.expire(ctx.clock.now()), 'expired');
       const sync = () => ctx.dispatch({ type: 'patch', patch: { queued: q.size, queuedBytes: q.bytes, bufferedAmount: ctx.link()?.bufferedAmount ?? 0 } });

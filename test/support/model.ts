@@ -148,6 +148,10 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
   const constructedAt: number[] = [];
   let stepRevives = false; // connect()/reconnect() was called in this step
   let cut = false;
+  // A connect()/reconnect() not yet carried out: a call from a handler runs after the step that
+  // raised the event (run to completion), so a `reconnecting` event of that same step does not
+  // bind the attempt it will start.
+  let revivePending = false;
   let pendingRetryAt: number | null = null;
   const early: string[] = [];
   const escaped: string[] = [];
@@ -159,6 +163,7 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
       constructedAt.push(now);
       if (pendingRetryAt !== null && !cut && now < pendingRetryAt) early.push(`socket ${fake.sockets.length - 1} at +${now - t0} ms, retry scheduled for +${pendingRetryAt - t0} ms`);
       pendingRetryAt = null;
+      revivePending = false;
     }
   } as unknown as WebSocketConstructor;
 
@@ -179,6 +184,7 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
   const results = new Map<string, string>(); // id → 'sent' | 'queued' | 'rejected'
   const dropped = new Map<string, number>();
   let disposedDone = false;
+  let inDispose = false;
   let socketsAtDispose = -1;
   const afterDispose: string[] = [];
   const handlerErrors: string[] = [];
@@ -195,6 +201,7 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
   const call = (what: Call, from: string) => {
     if (what === 'connect' || what === 'reconnect') {
       cut = true;
+      revivePending = true;
       stepRevives = true;
     }
     if (what === 'send' && cfg.lazy) cut = true; // a lazy client connects on send()
@@ -202,7 +209,15 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
       if (what === 'send') doSend(from);
       else if (what === 'close') client.close();
       else if (what === 'dispose') {
-        client.dispose();
+        // dispose() from a `drop` handler while dispose() reports the queued messages is a no-op:
+        // those `disposed` drops are part of the outer dispose, which is done only when it returns.
+        if (inDispose) return client.dispose();
+        inDispose = true;
+        try {
+          client.dispose();
+        } finally {
+          inDispose = false;
+        }
         markDisposed();
       } else client[what]();
     } catch (e) {
@@ -236,7 +251,7 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
       if (type === 'reconnecting') {
         const r = ev as Events['reconnecting'];
         pendingRetryAt = r.at;
-        cut = false;
+        cut = revivePending;
       }
       if (type === 'status' && ['closed', 'idle'].includes((ev as Events['status']).status)) pendingRetryAt = null; // a stop cancels the wait
       if (type === 'drop') {
@@ -354,10 +369,7 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
         api(() => doSend('the test'));
         break;
       case 'dispose':
-        api(() => {
-          client.dispose();
-          markDisposed();
-        });
+        api(() => call('dispose', 'the test'));
         break;
       case 'subscribe':
         if (!unsubscribe) {
