@@ -10,11 +10,12 @@ import { defineConfig } from 'vitest/config';
  * - `vite build --mode browser`: the self-contained file for `<script type=module>` with no
  *   bundler: mitt inlined, minified, no bare imports. Written to `dist/browser/`.
  *
- * Test projects (`vitest run` runs all four; `--project NAME` picks one):
+ * Test projects (`vitest run` runs all five; `--project NAME` picks one):
  * - unit: happy-dom + fake timers, pure policy and the orchestrator against a scripted socket.
  * - integration: Node, the real fault server (`ws`) on port 0, undici's spec-like WebSocket.
  * - browser: Node drives Debian's Chromium through playwright-core against the built files.
  * - interop: the same, against libwebsockets' test server and nginx (Debian packages).
+ * - package: the packed tarball (publint, attw, a TypeScript consumer), against the built files.
  */
 const external = [/^mitt$/, /^react($|\/)/, /^react-dom($|\/)/, /^vue($|\/)/, /^resilient-ws($|\/)/];
 
@@ -77,6 +78,18 @@ export default defineConfig(({ mode }) => ({
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The npm tarball as users get it: publint, attw, Node imports, and a TypeScript consumer
+          // under bundler/node16/nodenext. Reads dist, so it runs after `npm run build`.
+          name: 'package',
+          environment: 'node',
+          include: ['test/package/**/*.test.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
         },
       },
       {
