@@ -1,4 +1,4 @@
-import type { CloseCategory } from './close-codes';
+import type { CloseCategory } from './close-codes.js';
 
 /** Jitter applied to the exponential delay. See {@link RetryOptions.jitter}. */
 export type Jitter = 'full' | 'equal' | 'none';

@@ -1,4 +1,4 @@
-import { fail } from './errors';
+import { fail } from './errors.js';
 
 /** What can go on the wire: the types `WebSocket.send()` accepts. */
 export type WireData = string | ArrayBuffer | ArrayBufferView | Blob;

@@ -1,4 +1,4 @@
-import type { CloseCategory } from './close-codes';
+import type { CloseCategory } from './close-codes.js';
 
 /** Keys of the user-facing message catalogue: one per close category plus client outcomes. */
 export type MessageKey =

@@ -1,6 +1,6 @@
-import type { CloseAction, CloseCategory } from './close-codes';
-import type { ResilientWsError } from './errors';
-import type { MessageKey } from './messages';
+import type { CloseAction, CloseCategory } from './close-codes.js';
+import type { ResilientWsError } from './errors.js';
+import type { MessageKey } from './messages.js';
 
 /**
  * Where the connection is.

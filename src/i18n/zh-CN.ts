@@ -1,4 +1,4 @@
-import type { MessageCatalog } from '../core/messages';
+import type { MessageCatalog } from '../core/messages.js';
 
 /**
  * Simplified Chinese user-facing messages. Shipped as its own entry point

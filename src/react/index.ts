@@ -3,11 +3,11 @@
  * @packageDocumentation
  */
 import { useCallback, useEffect, useInsertionEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
-import type { ClientOptions, RawMessage, SendOptions, SendResult, Snapshot } from '../index';
-import { IDLE_SNAPSHOT, isClient, keyOf, toSource, type ShareOptions, type Target } from '../shared/source';
+import type { ClientOptions, RawMessage, SendOptions, SendResult, Snapshot } from '../index.js';
+import { IDLE_SNAPSHOT, isClient, keyOf, toSource, type ShareOptions, type Target } from '../shared/source.js';
 
-export type { ShareOptions, Target } from '../shared/source';
-export { connectionKey, DEFAULT_GRACE } from '../shared/registry';
+export type { ShareOptions, Target } from '../shared/source.js';
+export { connectionKey, DEFAULT_GRACE } from '../shared/registry.js';
 
 /** Options of {@link useWebSocket} (the hook's own; client options go in the first argument). */
 export interface UseWebSocketOptions<Incoming, Selected> extends ShareOptions {

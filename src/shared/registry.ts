@@ -1,4 +1,4 @@
-import type { ClientOptions } from '../index';
+import type { ClientOptions } from '../index.js';
 
 /**
  * A framework-free, reference-counted table of shared connections, used by the React hook and

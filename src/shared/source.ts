@@ -1,6 +1,6 @@
-import { createClient, DEFAULTS, type Client, type ClientOptions, type Snapshot } from '../index';
-import { initialSnapshot } from '../core/state';
-import { connectionKey, DEFAULT_GRACE, identity, sharedRegistry, type Lease } from './registry';
+import { createClient, DEFAULTS, type Client, type ClientOptions, type Snapshot } from '../index.js';
+import { initialSnapshot } from '../core/state.js';
+import { connectionKey, DEFAULT_GRACE, identity, sharedRegistry, type Lease } from './registry.js';
 
 /** What an adapter connects through: an existing client, or options for a shared one. */
 export type Target<Incoming, Outgoing> = Client<Incoming, Outgoing> | ClientOptions<Incoming, Outgoing>;

@@ -15,11 +15,11 @@ import {
   type MaybeRefOrGetter,
   type Ref,
 } from 'vue';
-import type { CloseInfo, ConnectionStatus, RawMessage, ResilientWsError, SendOptions, SendResult, Snapshot } from '../index';
-import { IDLE_SNAPSHOT, isClient, toSource, type ShareOptions, type Target } from '../shared/source';
+import type { CloseInfo, ConnectionStatus, RawMessage, ResilientWsError, SendOptions, SendResult, Snapshot } from '../index.js';
+import { IDLE_SNAPSHOT, isClient, toSource, type ShareOptions, type Target } from '../shared/source.js';
 
-export type { ShareOptions, Target } from '../shared/source';
-export { connectionKey, DEFAULT_GRACE } from '../shared/registry';
+export type { ShareOptions, Target } from '../shared/source.js';
+export { connectionKey, DEFAULT_GRACE } from '../shared/registry.js';
 
 /** Options of {@link useWebSocket} (the composable's own; client options go in the first argument). */
 export interface UseWebSocketOptions<Incoming> extends ShareOptions {
