@@ -35,8 +35,10 @@ export function lazy<Incoming = unknown, Outgoing = unknown>(options: LazyOption
           if (unused()) idle.in(idleTimeout);
           else idle.cancel();
         },
-        changed() {
-          wake();
+        changed(next, prev) {
+          // Our idle close is done: sends or users that arrived meanwhile connect again. (A
+          // server's normal close leaves the client idle until the next use.)
+          if (next.phase.t === 'idle' && prev.phase.t === 'closing') wake();
           if (!unused()) idle.cancel();
           else if (!idle.pending) idle.in(idleTimeout);
         },
