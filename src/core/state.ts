@@ -174,41 +174,29 @@ function apply(s: Snapshot, e: StateEvent): Snapshot {
       return { ...s, status: 'closing' };
     case 'retry':
       return {
-        ...s,
-        status: 'reconnecting',
+        ...away(s, 'reconnecting', e.close),
         attempt: e.attempt,
         nextRetryAt: e.at + e.delay,
         retryDelay: e.delay,
-        openedAt: null,
-        protocol: '',
-        extensions: '',
-        lastClose: e.close ?? s.lastClose,
         lastError: e.error === undefined ? s.lastError : e.error,
       };
     case 'wait':
-      return {
-        ...s,
-        status: e.status,
-        nextRetryAt: null,
-        retryDelay: null,
-        openedAt: null,
-        protocol: '',
-        extensions: '',
-        lastClose: e.close ?? s.lastClose,
-      };
+      return away(s, e.status, e.close);
     case 'stop':
-      return {
-        ...s,
-        status: 'closed',
-        nextRetryAt: null,
-        retryDelay: null,
-        openedAt: null,
-        protocol: '',
-        extensions: '',
-        lastClose: e.close ?? s.lastClose,
-        lastError: e.error ?? s.lastError,
-      };
+      return { ...away(s, 'closed', e.close), lastError: e.error ?? s.lastError };
     case 'update':
       return { ...s, ...e.patch };
   }
 }
+
+/** What every status without a connection shares: no retry time, no open connection, the last close kept. */
+const away = (s: Snapshot, status: ConnectionStatus, close: CloseInfo | null | undefined): Snapshot => ({
+  ...s,
+  status,
+  nextRetryAt: null,
+  retryDelay: null,
+  openedAt: null,
+  protocol: '',
+  extensions: '',
+  lastClose: close ?? s.lastClose,
+});

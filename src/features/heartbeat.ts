@@ -74,131 +74,50 @@ export const isPing = (data: RawMessage): boolean => typed(data, 'ping');
  * @returns start/stop, `inbound` (true when the frame is heartbeat traffic to swallow), `probe`.
  */
 export function createWatchdog(s: HeartbeatSettings, h: HeartbeatHooks) {
-  let due = 0;
-  let chained = false;
-  let running = false;
-  let lastAlive = 0;
-  // The latest ordinary frame whose arrival time has not been read yet. Reading a clock (or an
-  // event's timeStamp) for every frame costs more than the rest of the receive path in a browser,
-  // and only the latest frame's time is ever needed: check() reads it once. Holding the event
-  // keeps its data reachable until the next frame or check, so only small text frames are held
-  // (see HOLD_MAX_CHARS); binary and large frames are timed at once.
-  let pending: Stamped | null = null;
-  let pingAt: number | null = null;
-  let probing = false;
-  let lateProbe = false; // the current probe was sent because a timer fired late
-  let probeUntil = 0; // a probe's deadline: the link is dead if nothing arrives by then
-
-  const arm = (ms: number, fromTimer: boolean) => {
-    due = h.now() + ms;
-    chained = fromTimer;
-    h.timer.at(due);
-  };
-
-  // A ping sent while another is unanswered (a probe, a late fire): the next pong may answer
-  // either, so it proves liveness but is not timed.
-  let untimed = false;
-  const ping = (t: number) => {
-    untimed = pingAt !== null && lastAlive < pingAt;
-    pingAt = t;
-    h.sendPing();
-  };
-
-  const alive = (t: number) => {
-    lastAlive = t;
-    pending = null;
-    probing = false;
-    lateProbe = false;
-  };
-
-  // Count the pending frame as alive. Runs before every decision and before every ping or
-  // probe, so a pending frame is always older than the ping in flight.
-  const settle = (t: number) => {
-    if (pending) {
-      const at = pending.timeStamp;
-      pending = null;
-      if (at > lastAlive) alive(at);
-    }
-    if (lastAlive > t) lastAlive = t; // an event timeStamp ahead of the clock counts as now
-  };
-
-  function check(): void {
-    if (!running) return;
-    const t = h.now();
-    settle(t);
-    const late = t - due > LATE_FIRE_MS;
-    if (s.mode === 'server') {
-      const silent = t - lastAlive;
-      if (silent < s.timeout) arm(s.timeout - silent, true);
-      else if (late && !lateProbe) {
-        probing = lateProbe = true;
-        probeUntil = t + s.grace;
-        arm(s.grace, true);
-      } else if (!probing || t >= probeUntil) h.dead(silent);
-      else arm(probeUntil - t, true);
-      return;
-    }
-    if (pingAt === null || lastAlive >= pingAt) {
-      const idle = t - lastAlive;
-      if (idle >= s.interval) {
-        ping(t);
-        arm(s.timeout, true);
-      } else arm(s.interval - idle, true);
-      return;
-    }
-    const waited = t - pingAt;
-    if (late && !lateProbe) {
-      probing = lateProbe = true;
-      probeUntil = t + s.grace;
-      ping(t);
-      arm(s.grace, true);
-    } else if (probing ? t >= probeUntil : waited >= s.timeout) h.dead(t - lastAlive);
-    else arm(probing ? probeUntil - t : s.timeout - waited, true);
-  }
-
+  const w: WatchState = { s, h, due: 0, chained: false, running: false, lastAlive: 0, pending: null, pingAt: null, untimed: false, probing: false, lateProbe: false, probeUntil: 0 };
   return {
     start(): void {
-      running = true;
-      pingAt = null;
-      alive(h.now());
-      arm(s.mode === 'client' ? s.interval : s.timeout, false);
+      w.running = true;
+      w.pingAt = null;
+      alive(w, h.now());
+      arm(w, s.mode === 'client' ? s.interval : s.timeout, false);
     },
     stop(): void {
-      running = false;
-      pending = null;
+      w.running = false;
+      w.pending = null;
       h.timer.cancel();
     },
     /** The timer fired. */
-    check,
+    check: () => check(w),
     /**
      * Feed every received frame. Returns true when it is a pong/ping to keep from the app.
      * `frame`: the frame's event, when its `timeStamp` is on the `now()` clock; without it the
      * clock is read for every frame.
      */
     inbound(data: RawMessage, frame?: Stamped): boolean {
-      if (!running) return false;
+      if (!w.running) return false;
       const beat = s.mode === 'client' ? s.isPong(data) : s.isPing(data);
       const counts = beat || s.anyMessageIsAlive;
-      const awaiting = counts && s.mode === 'client' && pingAt !== null && lastAlive < pingAt;
+      const awaiting = counts && s.mode === 'client' && w.pingAt !== null && w.lastAlive < w.pingAt;
       if (counts) {
         if (!beat && !awaiting && frame && typeof data === 'string' && data.length <= HOLD_MAX_CHARS) {
-          pending = frame; // the common case, once per ordinary frame: check() reads its time
+          w.pending = frame; // the common case, once per ordinary frame: check() reads its time
         } else {
           const stamp = frame ? frame.timeStamp : 0;
           const t = stamp > 0 ? stamp : h.now();
           if (beat && s.mode === 'server') h.sendReply(data);
-          else if (beat && pingAt !== null) {
-            if (!untimed) h.rtt(Math.max(0, t - pingAt));
-            pingAt = null;
+          else if (beat && w.pingAt !== null) {
+            if (!w.untimed) h.rtt(Math.max(0, t - w.pingAt));
+            w.pingAt = null;
           }
-          alive(t);
+          alive(w, t);
         }
       }
       // The ping was answered: the next one is due `interval` after this frame, not at the old
       // pong deadline. Otherwise, if the pending timer came from a timer callback, re-arm it from
       // this network task to keep the chain short.
-      if (awaiting) arm(s.interval, false);
-      else if (chained) arm(Math.max(0, due - h.now()), false);
+      if (awaiting) arm(w, s.interval, false);
+      else if (w.chained) arm(w, Math.max(0, w.due - h.now()), false);
       return beat && !s.deliverPongs;
     },
     /**
@@ -207,16 +126,108 @@ export function createWatchdog(s: HeartbeatSettings, h: HeartbeatHooks) {
      * gets at most `within` ms more: after a network change the old path is almost always dead.
      */
     probe(within?: number): void {
-      if (!running) return;
+      if (!w.running) return;
       const t = h.now();
-      settle(t);
-      probeUntil = within === undefined ? t + s.grace : Math.min(probing ? probeUntil : Infinity, t + within);
-      probing = true;
-      lateProbe = false;
-      if (s.mode === 'client') ping(t);
-      arm(Math.max(0, probeUntil - t), false);
+      settle(w, t);
+      w.probeUntil = within === undefined ? t + s.grace : Math.min(w.probing ? w.probeUntil : Infinity, t + within);
+      w.probing = true;
+      w.lateProbe = false;
+      if (s.mode === 'client') ping(w, t);
+      arm(w, Math.max(0, w.probeUntil - t), false);
     },
   };
+}
+
+/** The watchdog's state. */
+interface WatchState {
+  readonly s: HeartbeatSettings;
+  readonly h: HeartbeatHooks;
+  /** When the pending timer is due, and whether it was armed from a timer callback. */
+  due: number;
+  chained: boolean;
+  running: boolean;
+  lastAlive: number;
+  /**
+   * The latest ordinary frame whose arrival time has not been read yet. Reading a clock (or an
+   * event's timeStamp) for every frame costs more than the rest of the receive path in a browser,
+   * and only the latest frame's time is ever needed: check() reads it once. Holding the event
+   * keeps its data reachable until the next frame or check, so only small text frames are held
+   * (see HOLD_MAX_CHARS); binary and large frames are timed at once.
+   */
+  pending: Stamped | null;
+  pingAt: number | null;
+  /** A ping sent while another is unanswered (a probe, a late fire): the next pong may answer either, so it proves liveness but is not timed. */
+  untimed: boolean;
+  probing: boolean;
+  /** The current probe was sent because a timer fired late. */
+  lateProbe: boolean;
+  /** A probe's deadline: the link is dead if nothing arrives by then. */
+  probeUntil: number;
+}
+
+const arm = (w: WatchState, ms: number, fromTimer: boolean) => {
+  w.due = w.h.now() + ms;
+  w.chained = fromTimer;
+  w.h.timer.at(w.due);
+};
+
+const ping = (w: WatchState, t: number) => {
+  w.untimed = w.pingAt !== null && w.lastAlive < w.pingAt;
+  w.pingAt = t;
+  w.h.sendPing();
+};
+
+const alive = (w: WatchState, t: number) => {
+  w.lastAlive = t;
+  w.pending = null;
+  w.probing = false;
+  w.lateProbe = false;
+};
+
+/** Count the pending frame as alive. Runs before every decision and every ping or probe, so a pending frame is always older than the ping in flight. */
+const settle = (w: WatchState, t: number) => {
+  if (w.pending) {
+    const at = w.pending.timeStamp;
+    w.pending = null;
+    if (at > w.lastAlive) alive(w, at);
+  }
+  if (w.lastAlive > t) w.lastAlive = t; // an event timeStamp ahead of the clock counts as now
+};
+
+/** The timer fired: decide from elapsed time, and re-arm. */
+function check(w: WatchState): void {
+  if (!w.running) return;
+  const { s, h } = w;
+  const t = h.now();
+  settle(w, t);
+  const late = t - w.due > LATE_FIRE_MS;
+  if (s.mode === 'server') {
+    const silent = t - w.lastAlive;
+    if (silent < s.timeout) arm(w, s.timeout - silent, true);
+    else if (late && !w.lateProbe) {
+      w.probing = w.lateProbe = true;
+      w.probeUntil = t + s.grace;
+      arm(w, s.grace, true);
+    } else if (!w.probing || t >= w.probeUntil) h.dead(silent);
+    else arm(w, w.probeUntil - t, true);
+    return;
+  }
+  if (w.pingAt === null || w.lastAlive >= w.pingAt) {
+    const idle = t - w.lastAlive;
+    if (idle >= s.interval) {
+      ping(w, t);
+      arm(w, s.timeout, true);
+    } else arm(w, s.interval - idle, true);
+    return;
+  }
+  const waited = t - w.pingAt;
+  if (late && !w.lateProbe) {
+    w.probing = w.lateProbe = true;
+    w.probeUntil = t + s.grace;
+    ping(w, t);
+    arm(w, s.grace, true);
+  } else if (w.probing ? t >= w.probeUntil : waited >= s.timeout) h.dead(t - w.lastAlive);
+  else arm(w, w.probing ? w.probeUntil - t : s.timeout - waited, true);
 }
 
 /** The watchdog's public shape. */

@@ -4,7 +4,7 @@
  */
 import { useCallback, useEffect, useInsertionEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { ClientOptions, RawMessage, SendOptions, SendResult, Snapshot } from '../index.js';
-import { IDLE_SNAPSHOT, isClient, keyOf, toSource, type ShareOptions, type Target } from '../shared/source.js';
+import { IDLE_SNAPSHOT, isClient, keyOf, toSource, type ShareOptions, type Source, type Target } from '../shared/source.js';
 
 export type { ShareOptions, Target } from '../shared/source.js';
 export { connectionKey, DEFAULT_GRACE } from '../shared/registry.js';
@@ -51,24 +51,7 @@ export function useWebSocket<Incoming = RawMessage, Outgoing = unknown, Selected
   options: UseWebSocketOptions<Incoming, Selected> = {},
 ): UseWebSocketResult<Incoming, Outgoing, Selected> {
   const { key, grace, select, equals = Object.is, onMessage, lastMessage: keepLast = false } = options;
-  // An inline `url`/`protocols` provider is a new function on every render. Give this component
-  // one stable provider that calls the latest one, so its key (and its connection) stays put.
-  const providers = useRef<Pick<ClientOptions<Incoming, Outgoing>, 'url' | 'protocols'>>({ url: '' });
-  const stable = useMemo(
-    () => ({
-      url: () => (providers.current.url as () => string | URL | Promise<string | URL>)(),
-      protocols: () => (providers.current.protocols as () => string | string[] | undefined)(),
-    }),
-    [],
-  );
-  let effective = target;
-  if (!isClient(target) && (typeof target.url === 'function' || typeof target.protocols === 'function')) {
-    effective = {
-      ...target,
-      url: typeof target.url === 'function' ? stable.url : target.url,
-      protocols: typeof target.protocols === 'function' ? stable.protocols : target.protocols,
-    };
-  }
+  const effective = useStableProviders(target);
   const id = keyOf(effective, { key });
   // The source is identified by its key, not by the options object's identity.
   const source = useMemo(() => toSource(effective, { key, grace }), [id, grace]);
@@ -79,7 +62,6 @@ export function useWebSocket<Incoming = RawMessage, Outgoing = unknown, Selected
   useInsertionEffect(() => {
     handler.current = onMessage;
     current.current = source;
-    if (!isClient(target)) providers.current = { url: target.url, protocols: target.protocols };
   });
   // On unmount (or StrictMode's simulated one) the connection waits out the grace period; when the
   // component moved to another connection, the old one is released at once.
@@ -114,20 +96,7 @@ export function useWebSocket<Incoming = RawMessage, Outgoing = unknown, Selected
   const state = useSyncExternalStore(subscribe, read.client, read.server);
 
   // The message subscription never changes when the handler does (latest-ref pattern).
-  const [lastMessage, setLastMessage] = useState<Incoming | undefined>(undefined);
-  const listen = !!onMessage || keepLast;
-  useEffect(() => {
-    if (!listen) return;
-    const lease = source.acquire();
-    const off = lease.client.on('message', (message) => {
-      handler.current?.(message);
-      if (keepLast) setLastMessage(() => message);
-    });
-    return () => {
-      off();
-      release(lease);
-    };
-  }, [source, listen, keepLast]);
+  const lastMessage = useMessages(source, handler, !!onMessage || keepLast, keepLast, release);
 
   const actions = useMemo(
     () => ({
@@ -139,4 +108,52 @@ export function useWebSocket<Incoming = RawMessage, Outgoing = unknown, Selected
     [],
   );
   return useMemo(() => ({ state, lastMessage, ...actions }), [state, lastMessage, actions]);
+}
+
+/**
+ * An inline `url`/`protocols` provider is a new function on every render. Give the component one
+ * stable provider that calls the latest one, so its key (and its connection) stays put.
+ */
+function useStableProviders<Incoming, Outgoing>(target: Target<Incoming, Outgoing>): Target<Incoming, Outgoing> {
+  const providers = useRef<Pick<ClientOptions<Incoming, Outgoing>, 'url' | 'protocols'>>({ url: '' });
+  const stable = useMemo(
+    () => ({
+      url: () => (providers.current.url as () => string | URL | Promise<string | URL>)(),
+      protocols: () => (providers.current.protocols as () => string | string[] | undefined)(),
+    }),
+    [],
+  );
+  useInsertionEffect(() => {
+    if (!isClient(target)) providers.current = { url: target.url, protocols: target.protocols };
+  });
+  if (isClient(target) || (typeof target.url !== 'function' && typeof target.protocols !== 'function')) return target;
+  return {
+    ...target,
+    url: typeof target.url === 'function' ? stable.url : target.url,
+    protocols: typeof target.protocols === 'function' ? stable.protocols : target.protocols,
+  };
+}
+
+/** Listens for messages while `listen`; keeps the last one in state when `keep`. */
+function useMessages<Incoming, Outgoing>(
+  source: Source<Incoming, Outgoing>,
+  handler: { readonly current: ((message: Incoming) => void) | undefined },
+  listen: boolean,
+  keep: boolean,
+  release: (lease: { release(grace?: number): void }) => void,
+): Incoming | undefined {
+  const [lastMessage, setLastMessage] = useState<Incoming | undefined>(undefined);
+  useEffect(() => {
+    if (!listen) return;
+    const lease = source.acquire();
+    const off = lease.client.on('message', (message) => {
+      handler.current?.(message);
+      if (keep) setLastMessage(() => message);
+    });
+    return () => {
+      off();
+      release(lease);
+    };
+  }, [source, listen, keep]);
+  return lastMessage;
 }
