@@ -58,6 +58,18 @@ export const OWN_SPECS = /** @type {const} @satisfies {readonly SizeSpec[]} */ (
     note: 'what an app that imports only the client pays',
   },
   {
+    id: 'lean',
+    label: '`resilient-ws/core` (`createCore` only)',
+    code: "export { createCore } from 'resilient-ws/core';",
+    note: 'the engine: close policy, backoff, states, typed errors, English texts, text codec',
+  },
+  ...['heartbeat', 'outbox', 'lifecycle', 'lazy', 'refresh'].map((name) => ({
+    id: `lean+${name}`,
+    label: `\`${name}()\` on top of \`createCore\``,
+    code: `export { createCore, ${name} } from 'resilient-ws/core';`,
+    base: 'lean',
+  })),
+  {
     id: 'react',
     label: '`resilient-ws/react` on top of the core',
     code: "export * from 'resilient-ws'; export * from 'resilient-ws/react';",

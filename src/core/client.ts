@@ -1,5 +1,5 @@
 import type { Client } from './api.js';
-import type { RawMessage } from './codec.js';
+import { CODECS, type RawMessage } from './codec.js';
 import { createEngine } from './engine.js';
 import type { Feature } from './feature.js';
 import { DEFAULTS, type ClientOptions } from './options.js';
@@ -26,7 +26,7 @@ export type { Client, ClientEvents, DropEvent, DropReason, ReconnectingEvent, Se
  * client.send({ type: 'hello' });
  */
 export function createClient<Incoming = RawMessage, Outgoing = unknown>(options: ClientOptions<Incoming, Outgoing>): Client<Incoming, Outgoing> {
-  const config = resolveCore(options);
+  const config = resolveCore(options, CODECS);
   const features: Feature<Incoming, Outgoing>[] = [];
   const { heartbeat: hb, outbox: ob, lifecycle: lc, lazy: lz } = options;
   if (hb !== false) features.push(heartbeat<Incoming, Outgoing>(hb ?? {}));

@@ -1,6 +1,6 @@
 import type { RetrySettings } from './backoff.js';
 import { matchClosePolicy, parseClosePolicy, type CloseAction } from './close-codes.js';
-import { CODECS, type Codec } from './codec.js';
+import { textCodec, type Codec, type CodecName } from './codec.js';
 import type { EngineConfig } from './engine.js';
 import { fail } from './errors.js';
 import { en, type MessageCatalog } from './messages.js';
@@ -13,7 +13,10 @@ import { checkFunction, checkNumber, checkObject, checkOneOf, maskUrl, normalize
  * Every option that is called later (providers, policy, clock, logger, random) is checked now,
  * so a mistake throws here, at the call site, with a message naming the option.
  */
-export function resolveCore<Incoming, Outgoing>(options: CoreOptions<Incoming, Outgoing>): Omit<EngineConfig<Incoming, Outgoing>, 'online'> {
+export function resolveCore<Incoming, Outgoing>(
+  options: CoreOptions<Incoming, Outgoing>,
+  codecs: Partial<Record<CodecName, Codec<unknown, unknown>>> = { text: textCodec as Codec<unknown, unknown> },
+): Omit<EngineConfig<Incoming, Outgoing>, 'online'> {
   if (!options || typeof options !== 'object') throw fail('InvalidOptionError', 'The client needs an options object with a url.');
   const { url, protocols } = options;
   if (url === undefined || url === null || url === '') {
@@ -24,7 +27,7 @@ export function resolveCore<Incoming, Outgoing>(options: CoreOptions<Incoming, O
   const num = (name: string, v: number | undefined, d: number, inf = false) => (v === undefined ? d : checkNumber(name, v, inf));
   if (options.WebSocket !== undefined) checkFunction('WebSocket', options.WebSocket);
   const clock = options.clock === undefined ? defaultClock() : checkClock(options.clock);
-  const codec = resolveCodec(options.codec);
+  const codec = resolveCodec(options.codec, codecs);
   if (options.binaryType !== undefined) checkOneOf('binaryType', options.binaryType, ['arraybuffer', 'blob']);
   const binaryType = options.binaryType ?? codec.binaryType ?? DEFAULTS.binaryType;
   const Ctor = () => options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
@@ -74,11 +77,13 @@ function resolveRetry(r0: ClientOptions['retry']): RetrySettings {
   return retry;
 }
 
-function resolveCodec<Incoming, Outgoing>(c: ClientOptions<Incoming, Outgoing>['codec']): Codec<Incoming, Outgoing> {
+/** A codec by name (from `codecs`: `createCore` knows only "text", so the others stay out of its bundle) or a codec object. */
+function resolveCodec<Incoming, Outgoing>(c: ClientOptions<Incoming, Outgoing>['codec'], codecs: Partial<Record<CodecName, Codec<unknown, unknown>>>): Codec<Incoming, Outgoing> {
   const name = c ?? DEFAULTS.codec;
   if (typeof name === 'string') {
-    const builtIn = Object.hasOwn(CODECS, name) ? CODECS[name] : undefined;
-    if (!builtIn) throw fail('InvalidOptionError', `codec must be "text", "json", "binary" or a codec object; got "${name}".`);
+    const builtIn = Object.hasOwn(codecs, name) ? codecs[name] : undefined;
+    const known = Object.keys(codecs).map((k) => `"${k}"`).join(', ');
+    if (!builtIn) throw fail('InvalidOptionError', `codec must be ${known} or a codec object (jsonCodec, binaryCodec…); got "${name}".`);
     return builtIn as Codec<Incoming, Outgoing>;
   }
   if (name && typeof name.encode === 'function' && typeof name.decode === 'function') return name;
