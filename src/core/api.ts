@@ -1,5 +1,7 @@
 import type { RawMessage } from './codec.js';
 import type { ResilientWsError } from './errors.js';
+import type { Feature } from './feature.js';
+import type { ClientOptions, FeatureOptionKeys } from './options.js';
 import type { CloseInfo, Snapshot } from './state.js';
 
 /**
@@ -92,3 +94,8 @@ export interface Client<Incoming = RawMessage, Outgoing = unknown> {
   dispose(): void;
 }
 
+/** Options of `createCore` (`resilient-ws/core`): the engine's own, plus the features to attach. */
+export interface CoreOptions<Incoming = RawMessage, Outgoing = unknown> extends Omit<ClientOptions<Incoming, Outgoing>, FeatureOptionKeys> {
+  /** Features to attach, e.g. `[heartbeat(), outbox(), lifecycle()]`. @default [] */
+  features?: readonly Feature<Incoming, Outgoing>[];
+}

@@ -1,7 +1,7 @@
-import type { Client } from './api.js';
+import type { Client, CoreOptions } from './api.js';
 import type { RawMessage } from './codec.js';
 import { createEngine } from './engine.js';
-import type { CoreOptions } from './options.js';
+
 import { fail } from './errors.js';
 import { resolveCore } from './resolve.js';
 

@@ -5,7 +5,7 @@
  * @packageDocumentation
  */
 export { createCore } from './core.js';
-export type { CoreOptions } from './options.js';
+export type { CoreOptions } from './api.js';
 export type { Client, ClientEvents, DropEvent, DropReason, ReconnectingEvent, SendOptions, SendResult } from './api.js';
 export type { Feature, FeatureContext, FeatureHooks, OwnedTimer } from './feature.js';
 export { heartbeat } from '../features/heartbeat.js';

@@ -1,7 +1,6 @@
 import type { Jitter, RetrySettings } from './backoff.js';
 import type { CloseAction, ClosePolicyTable } from './close-codes.js';
 import type { Codec, CodecName, RawMessage } from './codec.js';
-import type { Feature } from './feature.js';
 import type { MessageCatalog } from './messages.js';
 import type { CloseInfo } from './state.js';
 
@@ -182,12 +181,6 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
 
 /** Options of the features `createClient` attaches by itself (the lean `createCore` takes features instead). */
 export type FeatureOptionKeys = 'lazy' | 'heartbeat' | 'outbox' | 'lifecycle' | 'refresh' | 'maxRefreshes';
-
-/** Options of `createCore` (`resilient-ws/core`): the engine's own, plus the features to attach. */
-export interface CoreOptions<Incoming = RawMessage, Outgoing = unknown> extends Omit<ClientOptions<Incoming, Outgoing>, FeatureOptionKeys> {
-  /** Features to attach, e.g. `[heartbeat(), outbox(), lifecycle()]`. @default [] */
-  features?: readonly Feature<Incoming, Outgoing>[];
-}
 
 /** Default retry settings. */
 export const RETRY_DEFAULTS: RetrySettings = {

@@ -4,7 +4,8 @@ import { textCodec, type Codec, type CodecName } from './codec.js';
 import type { EngineConfig } from './engine.js';
 import { fail } from './errors.js';
 import { en, type MessageCatalog } from './messages.js';
-import { DEFAULTS, type ClientOptions, type Clock, type CoreOptions, type Logger, type WebSocketConstructor } from './options.js';
+import type { CoreOptions } from './api.js';
+import { DEFAULTS, type ClientOptions, type Clock, type Logger, type WebSocketConstructor } from './options.js';
 import { webSocketTransport } from './transport.js';
 import { checkFunction, checkNumber, checkObject, checkOneOf, maskUrl, normalizeProtocols, normalizeUrl } from './validate.js';
 
