@@ -16,7 +16,6 @@ export const ERROR_NAMES = [
   'InvalidOptionError',
   'InvalidCloseCodeError',
   'InvalidCloseReasonError',
-  'InvalidMessageError',
   'DisposedError',
   'EncodeError',
   'DecodeError',
