@@ -36,6 +36,7 @@ export interface Transport {
 }
 
 const OPEN = 1;
+const CLOSED = 3;
 
 /**
  * The browser's `WebSocket` (or undici's, or a test double) as a transport. `Ctor` is read when
@@ -75,6 +76,7 @@ export function webSocketTransport(Ctor: () => WebSocketConstructor | undefined,
           // Detach first: some runtimes (undici) fire error and close synchronously inside
           // close() on a CONNECTING socket.
           if (off) detach();
+          if (ws.readyState === CLOSED) return;
           try {
             if (ws.readyState === OPEN && code !== undefined) ws.close(code, reason);
             else ws.close();
