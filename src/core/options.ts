@@ -165,7 +165,7 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
   lifecycle?: false | LifecycleOptions;
   /** Close codes that mean "credentials expired": with `refresh` set they refresh then reconnect, otherwise they stop. @default [3000, 3003] */
   authCodes?: readonly number[];
-  /** Called after an auth close (see `authCodes`) before reconnecting at once; reject to stop. @default undefined */
+  /** Called after an auth close (see `authCodes`) before reconnecting at once; reject (or take longer than `connectTimeout`) to stop. @default undefined */
   refresh?: (close: CloseInfo) => void | Promise<void>;
   /** Consecutive refreshes without a stable connection before giving up. @default 3 */
   maxRefreshes?: number;
