@@ -25,17 +25,21 @@ function recordingLogger() {
   return { logger, calls };
 }
 
+/** What createClient throws for `url`. */
+function creationError(url: string): unknown {
+  try {
+    createClient({ url, WebSocket: fakeWebSocket().WebSocket, autoConnect: false });
+  } catch (e) {
+    return e;
+  }
+  return undefined;
+}
+
 describe('a fragment token (OAuth implicit flow)', () => {
   const URL_ = 'wss://h.example/x#access_token=SECRET';
 
   it('is not echoed by InvalidUrlError', () => {
-    const fake = fakeWebSocket();
-    let thrown: unknown;
-    try {
-      createClient({ url: URL_, WebSocket: fake.WebSocket, autoConnect: false });
-    } catch (e) {
-      thrown = e;
-    }
+    const thrown = creationError(URL_);
     expect(isResilientWsError(thrown, 'InvalidUrlError')).toBe(true);
     expect(leaks(thrown)).toEqual([]);
     expect((thrown as Error).message).toContain('h.example');
@@ -62,13 +66,7 @@ describe('userinfo in an unparseable URL', () => {
   });
 
   it('is not in InvalidUrlError, its message or its cause chain (cause.input included)', () => {
-    const fake = fakeWebSocket();
-    let thrown: unknown;
-    try {
-      createClient({ url: URL_, WebSocket: fake.WebSocket, autoConnect: false });
-    } catch (e) {
-      thrown = e;
-    }
+    const thrown = creationError(URL_);
     expect(isResilientWsError(thrown, 'InvalidUrlError')).toBe(true);
     expect(leaks(thrown)).toEqual([]);
   });
