@@ -26,6 +26,11 @@ export type { Client, ClientEvents, DropEvent, DropReason, ReconnectingEvent, Se
  * client.send({ type: 'hello' });
  */
 export function createClient<Incoming = RawMessage, Outgoing = unknown>(options: ClientOptions<Incoming, Outgoing>): Client<Incoming, Outgoing> {
+  return createClientWith(options, []);
+}
+
+/** @internal `createClient` with more features attached (the adapters' keep-alive). */
+export function createClientWith<Incoming, Outgoing>(options: ClientOptions<Incoming, Outgoing>, extra: readonly Feature<Incoming, Outgoing>[]): Client<Incoming, Outgoing> {
   const config = resolveCore(options, CODECS);
   const features: Feature<Incoming, Outgoing>[] = [];
   const { heartbeat: hb, outbox: ob, lifecycle: lc, lazy: lz } = options;
@@ -37,5 +42,5 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(options:
     const timeout = config.machine.connectTimeout || DEFAULTS.connectTimeout;
     features.push(refresh<Incoming, Outgoing>(options.refresh, { maxRefreshes: options.maxRefreshes, timeout }));
   } else if (options.maxRefreshes !== undefined) checkNumber('maxRefreshes', options.maxRefreshes, true);
-  return createEngine({ ...config, autoConnect: config.autoConnect && !lz }, features);
+  return createEngine({ ...config, autoConnect: config.autoConnect && !lz }, [...features, ...extra]);
 }

@@ -1,14 +1,19 @@
 import type { ClientOptions } from '../index.js';
+import type { Feature } from '../core/feature.js';
+import { keepAlive } from '../features/keep-alive.js';
 
 /**
  * A framework-free, reference-counted table of shared connections, used by the React hook and
  * the Vue composable so several components reuse one client. Nothing here knows about
- * reconnecting, heartbeats or queues: it only decides when a client is created and disposed.
+ * reconnecting, heartbeats or queues, nor keeps time: a client holds itself alive (its
+ * keep-alive feature) and tells the registry when it is unused.
  */
 
 /** What the registry needs from a client. */
 export interface Disposable {
   dispose(): void;
+  /** Holding a client is subscribing to it: its keep-alive counts subscribers. */
+  subscribe(listener: () => void): () => void;
 }
 
 /** One user's hold on a shared client. `release()` is idempotent. */
@@ -21,12 +26,13 @@ export interface Lease<C> {
 /** A table of shared clients, keyed by string. */
 export interface Registry {
   /**
-   * Takes a hold on the client under `key`, creating it with `create` if there is none. A client
-   * whose last hold is released is disposed `grace` ms later (at once when `grace` ≤ 0) unless
-   * someone takes a hold again before, so an unmount followed by a mount (React StrictMode, a
-   * route change) keeps the connection.
+   * Takes a hold on the client under `key`, creating it with `create` if there is none; `create`
+   * gets the keep-alive feature to attach. The client's own keep-alive disposes it `grace` ms
+   * after its last user leaves (at once when `grace` ≤ 0) unless someone takes a hold again
+   * before, so an unmount followed by a mount (React StrictMode, a route change) keeps the
+   * connection.
    */
-  acquire<C extends Disposable>(key: string, create: () => C, grace: number): Lease<C>;
+  acquire<C extends Disposable>(key: string, create: (keep: Feature<never, never>) => C, grace: number): Lease<C>;
   /** The client under `key`, if one exists (held, or waiting out its grace period). */
   peek<C extends Disposable>(key: string): C | undefined;
   /** How many clients exist. */
@@ -37,41 +43,41 @@ export interface Registry {
 export const DEFAULT_GRACE = 1000;
 
 interface Entry {
-  readonly client: Disposable;
-  users: number;
-  timer: ReturnType<typeof setTimeout> | undefined;
+  client: Disposable | undefined;
+  /** The grace the next time the client becomes unused (a release may override the acquirer's). */
+  next: number;
 }
 
-/** Creates an empty registry. Timers are read from the global scope when needed, never at import. */
+/** Creates an empty registry. The timing is the clients' own (their keep-alive). */
 export function createRegistry(): Registry {
   const entries = new Map<string, Entry>();
-
-  const destroy = (key: string, entry: Entry) => {
-    if (entry.users > 0 || entries.get(key) !== entry) return;
-    entries.delete(key);
-    entry.client.dispose();
-  };
-
   return {
-    acquire<C extends Disposable>(key: string, create: () => C, grace: number): Lease<C> {
+    acquire<C extends Disposable>(key: string, create: (keep: Feature<never, never>) => C, grace: number): Lease<C> {
       let entry = entries.get(key);
-      if (!entry) {
-        entry = { client: create(), users: 0, timer: undefined };
-        entries.set(key, entry);
+      if (!entry?.client) {
+        const fresh: Entry = { client: undefined, next: grace };
+        entries.set(key, fresh);
+        const keep = keepAlive<never, never>({
+          grace: () => fresh.next,
+          onUnused() {
+            if (entries.get(key) === fresh) entries.delete(key);
+            fresh.client?.dispose();
+          },
+        });
+        fresh.client = create(keep);
+        entry = fresh;
       }
       const held = entry;
-      held.users++;
-      clearTimeout(held.timer);
-      held.timer = undefined;
+      held.next = grace;
+      const hold = held.client!.subscribe(() => {});
       let released = false;
       return {
         client: held.client as C,
         release(after = grace) {
           if (released) return;
           released = true;
-          if (--held.users > 0) return;
-          if (after > 0) held.timer = setTimeout(() => destroy(key, held), after);
-          else destroy(key, held);
+          held.next = after;
+          hold();
         },
       };
     },

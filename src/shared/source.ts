@@ -1,4 +1,6 @@
-import { createClient, DEFAULTS, type Client, type ClientOptions, type Snapshot } from '../index.js';
+import { DEFAULTS, type Client, type ClientOptions, type Snapshot } from '../index.js';
+import { createClientWith } from '../core/client.js';
+import type { Feature } from '../core/feature.js';
 import { initialSnapshot } from '../core/state.js';
 import { connectionKey, DEFAULT_GRACE, identity, sharedRegistry, type Lease } from './registry.js';
 
@@ -49,8 +51,8 @@ export function toSource<I, O>(target: Target<I, O>, share: ShareOptions = {}): 
     peek = () => target;
   } else {
     const registry = sharedRegistry();
-    const create = () => {
-      const client = createClient<I, O>({ ...target, autoConnect: false });
+    const create = (keep: Feature<never, never>) => {
+      const client = createClientWith<I, O>({ ...target, autoConnect: false }, [keep as unknown as Feature<I, O>]);
       if ((target.autoConnect ?? DEFAULTS.autoConnect) && !(target.lazy ?? DEFAULTS.lazy)) client.connect();
       return client;
     };
