@@ -148,7 +148,9 @@ const client = lib.createClient({
   },
   // Short heartbeat so a half-open connection is detected while you watch.
   heartbeat: { interval: hbInterval ?? 5000, timeout: hbTimeout ?? 3000 },
-  retry: { initialDelay: 1000, maxDelay: 4000, restartDelay: 3000, tryAgainLaterDelay: 3000, minUptime: 3000 },
+  // The 1013 button's server asks for 2 s: with tryAgainLaterDelay 2000 the hint is what sets
+  // the wait (1013 never comes back sooner than tryAgainLaterDelay, whatever the hint says).
+  retry: { initialDelay: 1000, maxDelay: 4000, restartDelay: 3000, tryAgainLaterDelay: 2000, minUptime: 3000 },
   lifecycle: { target: { window: fakeWindow, document, navigator: fakeNavigator } },
 });
 /** @type {any} */ (window).demo = { client, lib };

@@ -88,7 +88,7 @@ export function closeCodeTable(api) {
     1000: 'surface the server’s reason (`lastClose.reason`)',
     1006: '1006 **before** open is a failed attempt: category `connect-failed` (refused, unreachable, HTTP 4xx/5xx — browsers hide which)',
     1012: 'first retry drawn uniformly from 0–`retry.restartDelay` (RFC 6455 §7.2.3) so a restart does not cause a stampede',
-    1013: 'no sooner than `retry.tryAgainLaterDelay`, plus jittered backoff',
+    1013: 'never sooner than `retry.tryAgainLaterDelay`, even when the server suggests less: see [When the next attempt comes](#when-the-next-attempt-comes)',
     3000: 'with a `refresh` hook: refresh credentials, then reconnect at once (`authCodes`)',
     3003: 'with a `refresh` hook: refresh credentials, then reconnect at once (`authCodes`)',
     4000: 'one line of `closePolicy` turns any code or range into `reconnect`',
@@ -103,6 +103,41 @@ export function closeCodeTable(api) {
     lines.push(`| ${label} | \`${r.category}\` | **${r.action}** | ${cell(msg(r.category, /** @type {number} */ (code)))} | ${notes[String(code)] ?? ''} |`);
   }
   lines.push(`| 1000 after our own \`close()\` | \`client\` | stop (silently) | ${msg('client', 1000)} | |`);
+  return lines.join('\n');
+}
+
+/**
+ * Examples of the one delay rule (`retryDelay` in src/core/backoff.ts), computed by the code
+ * itself with the lowest and the highest random draw, so the README cannot state another rule.
+ * @param {{
+ *   retryDelay: (retry: number, category: string, hint: { retryAfter?: number } | null, s: object, random: () => number) => number,
+ *   parseServerHint: (reason: string) => { retryAfter?: number } | null,
+ *   RETRY_DEFAULTS: Record<string, unknown>,
+ * }} api
+ * @returns {string}
+ */
+export function retryDelayTable(api) {
+  /** @type {[string, string, number, string, Record<string, number>?][]} */
+  const rows = [
+    ['1006 (network), 3rd failure in a row', 'network', 3, ''],
+    ['1012 (service restart), first retry', 'service-restart', 1, ''],
+    ['1012, second retry', 'service-restart', 2, ''],
+    ['1013 (try again later), first retry', 'try-again-later', 1, ''],
+    ['1013, 4th retry', 'try-again-later', 4, ''],
+    ['1013 with `retry-after=1`', 'try-again-later', 1, 'retry-after=1'],
+    ['1013 with `retry-after=1`, `tryAgainLaterDelay: 4000`', 'try-again-later', 1, 'retry-after=1', { tryAgainLaterDelay: 4000 }],
+    ['1013 with `{"retryAfter":30}`', 'try-again-later', 1, '{"retryAfter":30}'],
+    ['1013 with `{"retryAfter":3600}`', 'try-again-later', 1, '{"retryAfter":3600}'],
+    ['1011 (server error) with `retry-after=1`', 'server-error', 1, 'retry-after=1'],
+  ];
+  const lines = ['| close, retry | wait (ms; defaults unless shown) |', '|---|---|'];
+  for (const [label, category, retry, reason, over] of rows) {
+    const s = { ...api.RETRY_DEFAULTS, ...over };
+    const hint = reason ? api.parseServerHint(reason) : null;
+    const lo = Math.floor(api.retryDelay(retry, category, hint, s, () => 0));
+    const hi = Math.floor(api.retryDelay(retry, category, hint, s, () => 1));
+    lines.push(`| ${cell(label)} | ${lo === hi ? `${lo}` : `${lo} ≤ wait < ${hi}`} |`);
+  }
   return lines.join('\n');
 }
 

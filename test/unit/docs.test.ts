@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
-import { classifyCode, DEFAULTS, en } from '../../src/index';
-import { closeCodeTable, optionsTable, parseOptions, replaceBlock } from '../../scripts/docs-tables.mjs';
+import { classifyCode, DEFAULTS, en, parseServerHint, RETRY_DEFAULTS, retryDelay } from '../../src/index';
+import { closeCodeTable, optionsTable, parseOptions, replaceBlock, retryDelayTable } from '../../scripts/docs-tables.mjs';
 
 const optionsSource = readFileSync('src/core/options.ts', 'utf8');
 const readme = readFileSync('README.md', 'utf8');
@@ -58,11 +58,22 @@ describe('documentation is generated from, and checked against, the single sourc
   });
 
   test('README tables match the generated ones (run `npm run docs` to refresh)', () => {
-    const expected = replaceBlock(
-      replaceBlock(readme, 'options', optionsTable(optionsSource)),
-      'close-codes',
-      closeCodeTable({ classifyCode, en }),
-    );
+    let expected = replaceBlock(readme, 'options', optionsTable(optionsSource));
+    expected = replaceBlock(expected, 'close-codes', closeCodeTable({ classifyCode, en }));
+    expected = replaceBlock(expected, 'retry-delays', retryDelayTable({ retryDelay, parseServerHint, RETRY_DEFAULTS } as never));
     expect(readme).toBe(expected);
+  });
+
+  test('the README states the 1013 / server-hint rule once, and its examples come from retryDelay', () => {
+    // The rule's one statement, in "When the next attempt comes"; other places link to it.
+    const statement = 'A server hint replaces the backoff';
+    expect(readme.split(statement)).toHaveLength(2);
+    const section = readme.slice(readme.indexOf('### When the next attempt comes'));
+    expect(section.indexOf(statement)).toBeGreaterThan(0);
+    expect(section.indexOf(statement)).toBeLessThan(section.indexOf('<!-- BEGIN retry-delays -->'));
+    // The wording that contradicted the code before (a 1047 ms wait with tryAgainLaterDelay 4000).
+    expect(readme).not.toMatch(/hint replaces the backoff delay, capped/);
+    // The example the rule was decided on, as the generated table shows it.
+    expect(readme).toContain('| 1013 with `retry-after=1`, `tryAgainLaterDelay: 4000` | 4000 ≤ wait < 5000 |');
   });
 });
