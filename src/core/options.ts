@@ -48,7 +48,7 @@ export interface Logger {
 
 /** Reconnection settings. A number for `retry` means `{ limit: number }`. */
 export interface RetryOptions {
-  /** Consecutive failed attempts allowed before giving up with `RetriesExhaustedError`. @default Infinity */
+  /** Retries after consecutive failures before giving up with `RetriesExhaustedError`: `limit: 2` allows 3 failed connections (the first plus 2 retries) and stops at the 3rd; a connection that closes before `minUptime` counts as failed; `0` never retries. @default Infinity */
   limit?: number;
   /** Cap of the first retry's delay window, in ms. @default 1000 */
   initialDelay?: number;
