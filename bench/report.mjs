@@ -166,16 +166,22 @@ async function main() {
     ].join('\n');
   }
   if (leaks) {
-    const [o, raw] = leaks.rows;
-    summary.push(
-      `| Leaks: ${leaks.cycles} forced reconnect cycles, heap after GC; live WebSockets; listeners/timers after \`dispose()\` | heap ${o.heapGrowth >= 0 ? '+' : ''}${o.heapGrowthPerCycle} B/cycle, live JS objects ${signed(o.objectsAfter - o.objectsBefore)}, ${o.socketsBefore}→${o.socketsAfter} sockets, ${o.backToBaseline ? 'back to baseline' : 'NOT back to baseline'} | raw \`WebSocket\` reconnect loop: heap ${raw.heapGrowthPerCycle >= 0 ? '+' : ''}${raw.heapGrowthPerCycle} B/cycle, live JS objects ${signed(raw.objectsAfter - raw.objectsBefore)} | baseline after dispose${mark(o.backToBaseline)} |`,
-    );
+    const by = Object.fromEntries(leaks.rows.map((/** @type {any} */ r) => [r.subject, r]));
+    const o = by['resilient-ws'];
+    const raw = by['raw'];
+    const party = by['partysocket'];
+    const slope = (/** @type {any} */ r) => `${signed(r.slope)} ± ${r.slopeStderr} B/cycle (halves ${signed(r.slopeFirstHalf)} / ${signed(r.slopeSecondHalf)})`;
+    if (o && raw) {
+      summary.push(
+        `| Leaks: ${leaks.cycles} forced reconnect cycles in Chromium, heap after forced GC at ${leaks.samples + 1} points: least-squares slope ± standard error (first / second half); live objects; listeners/timers after \`dispose()\` | heap ${slope(o)}, live JS objects ${signed(o.objectsAfter - o.objectsBefore)}, ${o.socketsBefore}→${o.socketsAfter} sockets, ${o.backToBaseline ? 'back to baseline' : 'NOT back to baseline'} | raw \`WebSocket\` loop ${slope(raw)}${party ? `; partysocket ${slope(party)}` : ''} | ≤ raw + 20 B/cycle${mark(o.slope <= raw.slope + 20)}; baseline after dispose${mark(o.backToBaseline)} |`,
+      );
+    }
     blocks['leaks'] = [
-      '| subject | cycles | heap before → after (forced GC) | per cycle | live JS objects before → after | live WebSockets before → after | listeners / timers while open | after dispose: listeners, timers, sockets (baseline) |',
-      '|---|---:|---:|---:|---:|---:|---:|---:|',
+      '| subject | cycles | heap at first → last sample (forced GC) | slope ± s.e. | first half / second half | end points ÷ cycles | live JS objects before → after | live WebSockets before → after | listeners / timers while open | after dispose: listeners, timers, sockets (baseline) |',
+      '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
       ...leaks.rows.map(
         (/** @type {any} */ r) =>
-          `| ${r.subject === 'raw' ? 'raw WebSocket loop (control)' : r.subject} | ${leaks.cycles} | ${r.heapBefore} → ${r.heapAfter} B | ${r.heapGrowthPerCycle} B | ${r.objectsBefore} → ${r.objectsAfter} | ${r.socketsBefore} → ${r.socketsAfter} | ${r.whileOpen.listeners} / ${r.whileOpen.timers} | ${r.afterDispose.listeners}, ${r.afterDispose.timers}, ${r.afterDispose.sockets} (${r.baseline.listeners}, ${r.baseline.timers}, ${r.baseline.sockets}) |`,
+          `| ${r.subject === 'raw' ? 'raw WebSocket loop (control)' : r.subject} | ${leaks.cycles} | ${r.heapBefore} → ${r.heapAfter} B | ${signed(r.slope)} ± ${r.slopeStderr} B | ${signed(r.slopeFirstHalf)} / ${signed(r.slopeSecondHalf)} B | ${signed(r.endPointPerCycle)} B | ${r.objectsBefore} → ${r.objectsAfter} | ${r.socketsBefore} → ${r.socketsAfter} | ${r.whileOpen.listeners} / ${r.whileOpen.timers} | ${r.afterDispose.listeners}, ${r.afterDispose.timers}, ${r.afterDispose.sockets} (${r.baseline.listeners}, ${r.baseline.timers}, ${r.baseline.sockets}) |`,
       ),
     ].join('\n');
   }

@@ -12,7 +12,7 @@
 import * as RWS from '/resilient-ws.min.js';
 // @ts-ignore -- a URL served by demo/server.mjs: dist/browser/i18n/zh-CN.min.js, as built
 import { zhCN as ZH } from '/i18n/zh-CN.min.js';
-import { clock, closeText, el, renderEntry, renderText } from './timeline.js';
+import { clock, closeText, el, renderEntry, renderText, untrusted } from './timeline.js';
 
 /** @typedef {import('./timeline.js').Entry} Entry */
 /** @typedef {import('./timeline.js').NewEntry} NewEntry */
@@ -148,7 +148,9 @@ const client = lib.createClient({
   },
   // Short heartbeat so a half-open connection is detected while you watch.
   heartbeat: { interval: hbInterval ?? 5000, timeout: hbTimeout ?? 3000 },
-  retry: { initialDelay: 1000, maxDelay: 4000, restartDelay: 3000, tryAgainLaterDelay: 3000, minUptime: 3000 },
+  // The 1013 button's server asks for 2 s: with tryAgainLaterDelay 2000 the hint is what sets
+  // the wait (1013 never comes back sooner than tryAgainLaterDelay, whatever the hint says).
+  retry: { initialDelay: 1000, maxDelay: 4000, restartDelay: 3000, tryAgainLaterDelay: 2000, minUptime: 3000 },
   lifecycle: { target: { window: fakeWindow, document, navigator: fakeNavigator } },
 });
 /** @type {any} */ (window).demo = { client, lib };
@@ -380,9 +382,9 @@ events.onmessage = (e) => {
   if (entry.code !== undefined) bits.push(`code ${entry.code}`);
   if (entry.phase !== undefined) bits.push(`${entry.phase} (${entry.ms} ms)`);
   if (entry.kind === 'raw-close' && entry.data !== undefined) bits.push(`payload hex ${entry.data}`);
-  if (entry.message !== undefined) bits.push(String(entry.message));
   li.append(' ', el('span', 'mono', bits.join(' · ')));
-  if (typeof entry.reason === 'string') li.append(' ', el('code', 'reason', entry.reason === '' ? '(no reason)' : entry.reason));
+  if (entry.message !== undefined) li.append(' ', untrusted('span', 'mono', String(entry.message)));
+  if (typeof entry.reason === 'string') li.append(' ', entry.reason === '' ? el('code', 'reason', '(no reason)') : untrusted('code', 'reason', entry.reason));
   serverLog.prepend(li);
   while (serverLog.childElementCount > 100) serverLog.lastElementChild?.remove();
 };

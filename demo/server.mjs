@@ -17,7 +17,8 @@
  * Control API (JSON in, JSON out; same-origin only):
  *   GET  /api/config             → { wsUrl, pages }   pages: the framework pages built ('react', 'vue')
  *   POST /api/token              → { token }   a fresh demo token (the refresh flow)
- *   GET  /api/state              → { connections, handshakeMode, down }
+ *   GET  /api/state[?page=ID]    → { connections, pageConnections?, handshakeMode, down }
+ *                                  pageConnections: open connections whose URL has ?page=ID
  *   GET  /api/events             → text/event-stream of the fault server's log
  *   POST /api/fault/close        { code, reason }      clean close of every connection
  *   POST /api/fault/kill                               destroy every TCP connection (→ 1006)
@@ -329,6 +330,14 @@ async function main() {
   };
 
   /**
+   * Open connections whose URL carries `?page=<page>` (the framework pages send their own id).
+   * @param {string} page
+   */
+  function pageConnections(page) {
+    return fault.connections().filter((c) => new URL(c.path, 'ws://x').searchParams.get('page') === page).length;
+  }
+
+  /**
    * @param {http.IncomingMessage} req
    * @param {http.ServerResponse} res
    */
@@ -351,7 +360,13 @@ async function main() {
       }
       if (path === '/api/config' && req.method === 'GET') return json(res, 200, { wsUrl: fault.url, pages: frameworks.pages });
       if (path === '/api/state' && req.method === 'GET') {
-        return json(res, 200, { connections: fault.connectionCount(), handshakeMode: fault.handshakeMode, down: fault.down });
+        const page = url.searchParams.get('page');
+        return json(res, 200, {
+          connections: fault.connectionCount(),
+          ...(page === null ? {} : { pageConnections: pageConnections(page) }),
+          handshakeMode: fault.handshakeMode,
+          down: fault.down,
+        });
       }
       if (path === '/api/token' && req.method === 'POST') {
         await readJson(req).catch(() => ({}));

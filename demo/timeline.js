@@ -244,7 +244,7 @@ export function renderEntry(e, ctx) {
       const row = (label, cls, text) => {
         dl.append(el('dt', undefined, label));
         const dd = el('dd', cls);
-        dd.append(el(['reason', 'server-message', 'reassembled'].includes(cls) ? 'code' : 'span', undefined, text));
+        dd.append(['reason', 'server-message', 'reassembled'].includes(cls) ? untrusted('code', undefined, text) : el('span', undefined, text));
         dl.append(dd);
       };
       row(L.message, 'message', closeText(ctx.describeClose, ctx.catalog, c));
@@ -272,7 +272,7 @@ export function renderEntry(e, ctx) {
       break;
     case 'message':
       tag(e.direction === 'in' ? 'label ok' : 'label', e.direction === 'in' ? L.received : `${L.sent}${e.result ? ` (${e.result})` : ''}`);
-      head.append(el('code', 'payload', e.text));
+      head.append(untrusted('code', 'payload', e.text));
       break;
     case 'refresh':
       if (e.error !== undefined) {
@@ -286,7 +286,7 @@ export function renderEntry(e, ctx) {
     case 'fault':
       tag('label fault', L.fault);
       tag('mono', e.label);
-      if (e.detail) head.append(el('code', 'fault-detail', e.detail));
+      if (e.detail) head.append(untrusted('code', 'fault-detail', e.detail));
       if (e.error) li.append(el('p', 'error-text', e.error));
       break;
     case 'network':
@@ -296,8 +296,114 @@ export function renderEntry(e, ctx) {
     case 'drop':
       tag('label bad', L.drop);
       tag('mono', e.reason);
-      head.append(el('code', 'payload', e.text));
+      head.append(untrusted('code', 'payload', e.text));
       break;
   }
   return li;
+}
+
+// ---- untrusted text -----------------------------------------------------------------------
+
+/**
+ * Untrusted text (close reasons, server messages, echoed data, server log entries) shown so it
+ * cannot disguise itself: every control and format character — bidirectional overrides and
+ * isolates (U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C), zero-width characters
+ * (U+200B–U+200D, U+2060, U+FEFF), the soft hyphen, C0/C1 controls, line and paragraph
+ * separators, and the invisible "filler" letters — becomes a visible escape such as ⟨U+202E⟩.
+ * Without this, "abc\u202Egnp.exe" displays as "abcexe.png" and reverses the text around it.
+ *
+ * {@link segments} is pure (no DOM), so the React and Vue pages import it too and render the
+ * segments as text children; the plain page uses {@link untrusted}. Never as HTML. The element
+ * that holds them isolates its direction (`dir="auto"`, `unicode-bidi: isolate`), so
+ * right-to-left text in a reason (Arabic, Hebrew) stays inside its box and cannot reorder the
+ * labels beside it.
+ */
+
+/** Control (Cc), format (Cf), line/paragraph separators, and invisible letters used for spoofing. */
+const HIDDEN = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFFA0]/u;
+
+/** Names of the characters people most often meet in spoofed text (shown as a tooltip). */
+const NAMES = /** @type {Record<number, string>} */ ({
+  0x00ad: 'SOFT HYPHEN',
+  0x061c: 'ARABIC LETTER MARK',
+  0x200b: 'ZERO WIDTH SPACE',
+  0x200c: 'ZERO WIDTH NON-JOINER',
+  0x200d: 'ZERO WIDTH JOINER',
+  0x200e: 'LEFT-TO-RIGHT MARK',
+  0x200f: 'RIGHT-TO-LEFT MARK',
+  0x2028: 'LINE SEPARATOR',
+  0x2029: 'PARAGRAPH SEPARATOR',
+  0x202a: 'LEFT-TO-RIGHT EMBEDDING',
+  0x202b: 'RIGHT-TO-LEFT EMBEDDING',
+  0x202c: 'POP DIRECTIONAL FORMATTING',
+  0x202d: 'LEFT-TO-RIGHT OVERRIDE',
+  0x202e: 'RIGHT-TO-LEFT OVERRIDE',
+  0x2060: 'WORD JOINER',
+  0x2066: 'LEFT-TO-RIGHT ISOLATE',
+  0x2067: 'RIGHT-TO-LEFT ISOLATE',
+  0x2068: 'FIRST STRONG ISOLATE',
+  0x2069: 'POP DIRECTIONAL ISOLATE',
+  0xfeff: 'ZERO WIDTH NO-BREAK SPACE (BOM)',
+});
+
+/**
+ * @typedef {{ text: string, hidden?: undefined } | { text: string, hidden: { code: number, name: string } }} Segment
+ */
+
+/** `⟨U+202E⟩` for a code point. @param {number} code */
+export const escapeOf = (code) => `⟨U+${code.toString(16).toUpperCase().padStart(4, '0')}⟩`;
+
+/**
+ * Splits untrusted text into plain runs and visible escapes of hidden characters.
+ * @param {string} text
+ * @returns {Segment[]}
+ */
+export function segments(text) {
+  /** @type {Segment[]} */
+  const out = [];
+  let plain = '';
+  for (const ch of text) {
+    if (!HIDDEN.test(ch)) {
+      plain += ch;
+      continue;
+    }
+    if (plain) out.push({ text: plain });
+    plain = '';
+    const code = /** @type {number} */ (ch.codePointAt(0));
+    out.push({ text: escapeOf(code), hidden: { code, name: NAMES[code] ?? 'control or format character' } });
+  }
+  if (plain) out.push({ text: plain });
+  return out;
+}
+
+/**
+ * The text as it is displayed: hidden characters replaced by their escapes.
+ * @param {string} text
+ */
+export const visibleText = (text) =>
+  segments(text)
+    .map((s) => s.text)
+    .join('');
+
+/**
+ * An element holding untrusted text: direction isolated (`dir="auto"`, `unicode-bidi: isolate`
+ * in style.css) and every control or format character shown as a visible escape (⟨U+202E⟩, in
+ * its own style, the character's name as a tooltip). Built with textContent only.
+ * @param {string} tag
+ * @param {string | undefined} className
+ * @param {string} text
+ */
+export function untrusted(tag, className, text) {
+  const node = el(tag, className ? `untrusted ${className}` : 'untrusted');
+  node.dir = 'auto';
+  for (const s of segments(text)) {
+    if (!s.hidden) {
+      node.append(s.text);
+      continue;
+    }
+    const mark = el('span', 'hidden-char', s.text);
+    mark.title = s.hidden.name;
+    node.append(mark);
+  }
+  return node;
 }

@@ -1,7 +1,9 @@
 // @ts-check
 /**
  * Generates the README's reference tables from the single sources: option TSDoc (`@default`)
- * from src/core/options.ts, the close-code table and messages from the code itself. Used by
+ * from src/core/options.ts, the close-code table and messages from the code itself, the errors
+ * from `ERROR_NAMES` and the errors the source creates, the snapshot and close fields from the
+ * TSDoc in src/core/state.ts, and the retry-delay examples from `retryDelay`. Used by
  * `npm run docs` (writes README.md from the built package) and by a unit test (checks README.md
  * against the sources, so a stale table fails `npm test`).
  */
@@ -88,7 +90,7 @@ export function closeCodeTable(api) {
     1000: 'surface the server’s reason (`lastClose.reason`)',
     1006: '1006 **before** open is a failed attempt: category `connect-failed` (refused, unreachable, HTTP 4xx/5xx — browsers hide which)',
     1012: 'first retry drawn uniformly from 0–`retry.restartDelay` (RFC 6455 §7.2.3) so a restart does not cause a stampede',
-    1013: 'no sooner than `retry.tryAgainLaterDelay`, plus jittered backoff',
+    1013: 'never sooner than `retry.tryAgainLaterDelay`, even when the server suggests less: see [When the next attempt comes](#when-the-next-attempt-comes)',
     3000: 'with a `refresh` hook: refresh credentials, then reconnect at once (`authCodes`)',
     3003: 'with a `refresh` hook: refresh credentials, then reconnect at once (`authCodes`)',
     4000: 'one line of `closePolicy` turns any code or range into `reconnect`',
@@ -103,6 +105,149 @@ export function closeCodeTable(api) {
     lines.push(`| ${label} | \`${r.category}\` | **${r.action}** | ${cell(msg(r.category, /** @type {number} */ (code)))} | ${notes[String(code)] ?? ''} |`);
   }
   lines.push(`| 1000 after our own \`close()\` | \`client\` | stop (silently) | ${msg('client', 1000)} | |`);
+  return lines.join('\n');
+}
+
+/**
+ * Examples of the one delay rule (`retryDelay` in src/core/backoff.ts), computed by the code
+ * itself with the lowest and the highest random draw, so the README cannot state another rule.
+ * @param {{
+ *   retryDelay: (retry: number, category: string, hint: { retryAfter?: number } | null, s: object, random: () => number) => number,
+ *   parseServerHint: (reason: string) => { retryAfter?: number } | null,
+ *   RETRY_DEFAULTS: Record<string, unknown>,
+ * }} api
+ * @returns {string}
+ */
+export function retryDelayTable(api) {
+  /** @type {[string, string, number, string, Record<string, number>?][]} */
+  const rows = [
+    ['1006 (network), 3rd failure in a row', 'network', 3, ''],
+    ['1012 (service restart), first retry', 'service-restart', 1, ''],
+    ['1012, second retry', 'service-restart', 2, ''],
+    ['1013 (try again later), first retry', 'try-again-later', 1, ''],
+    ['1013, 4th retry', 'try-again-later', 4, ''],
+    ['1013 with `retry-after=1`', 'try-again-later', 1, 'retry-after=1'],
+    ['1013 with `retry-after=1`, `tryAgainLaterDelay: 4000`', 'try-again-later', 1, 'retry-after=1', { tryAgainLaterDelay: 4000 }],
+    ['1013 with `{"retryAfter":30}`', 'try-again-later', 1, '{"retryAfter":30}'],
+    ['1013 with `{"retryAfter":3600}`', 'try-again-later', 1, '{"retryAfter":3600}'],
+    ['1011 (server error) with `retry-after=1`', 'server-error', 1, 'retry-after=1'],
+  ];
+  const lines = ['| close, retry | wait (ms; defaults unless shown) |', '|---|---|'];
+  for (const [label, category, retry, reason, over] of rows) {
+    const s = { ...api.RETRY_DEFAULTS, ...over };
+    const hint = reason ? api.parseServerHint(reason) : null;
+    const lo = Math.floor(api.retryDelay(retry, category, hint, s, () => 0));
+    const hi = Math.floor(api.retryDelay(retry, category, hint, s, () => 1));
+    lines.push(`| ${cell(label)} | ${lo === hi ? `${lo}` : `${lo} ≤ wait < ${hi}`} |`);
+  }
+  return lines.join('\n');
+}
+
+/**
+ * Where each error comes from and when, for the README's errors table. The table lists every
+ * name in `ERROR_NAMES` that the source creates; {@link errorsTable} throws when one of those has
+ * no entry here, or when an entry names an error that is never created.
+ * @type {Record<string, [where: string, when: string]>}
+ */
+export const ERROR_DOCS = {
+  InvalidUrlError: ['thrown', 'the URL is unparseable, has a wrong scheme or a fragment, or is relative where there is no page'],
+  InvalidProtocolError: ['thrown', 'a subprotocol is not a valid token, or is listed twice'],
+  InvalidOptionError: [
+    'thrown; background',
+    'an option is wrong (negative or NaN numbers, unknown enum values, a bad `closePolicy`); in the background when your `closePolicy` function throws (the built-in table is used)',
+  ],
+  InvalidCloseCodeError: ['thrown', '`close()` got a code other than 1000 or 3000–4999'],
+  InvalidCloseReasonError: ['thrown', '`close()` got a reason that is not a string or is over 123 UTF-8 bytes'],
+  DisposedError: ['thrown', 'a method was called after `dispose()`'],
+  EncodeError: [
+    'thrown; background',
+    '`send()`: the codec cannot encode the message; in the background when the heartbeat message cannot be encoded or its function throws',
+  ],
+  DecodeError: ['background', 'a received frame could not be decoded (the raw frame is in `data`); the connection stays open'],
+  ConfigurationError: ['background', 'there is no WebSocket implementation, or its constructor threw `SyntaxError`/`SecurityError`: never retried'],
+  UrlProviderError: ['background', 'your `url` or `protocols` function threw or rejected: retried'],
+  ConnectionError: ['background', 'the handshake failed (refused, unreachable, HTTP 4xx/5xx: browsers hide which)'],
+  ConnectTimeoutError: ['background', 'a socket was still CONNECTING after `connectTimeout`'],
+  CloseTimeoutError: ['background', 'the server did not complete our closing handshake within `closeTimeout`'],
+  HeartbeatTimeoutError: ['background', 'the heartbeat found the connection dead'],
+  RetriesExhaustedError: ['background', 'more consecutive failures than `retry.limit` (`cause`: the last failure’s error)'],
+  RefreshError: ['background', 'the `refresh` hook rejected, or `maxRefreshes` refreshes in a row found no stable connection'],
+  FatalCloseError: [
+    'background',
+    'a close the client stops on: the table’s **stop** codes (1002, 1003, 1007–1010, 1015, 1008, 4000–4999), auth codes without a `refresh` hook, a `closePolicy` that says stop, any close after open with `retry: false` / `retry.limit: 0` — except 1000 from the server and your own `close()` (a failed handshake reports its `ConnectionError` instead); the `close` event tells which',
+  ],
+};
+
+/**
+ * Error names the source creates: `'XxxError'` string literals in src/**, errors.ts excepted
+ * (where `ERROR_NAMES` declares them).
+ * @param {{ path: string, text: string }[]} files
+ * @param {readonly string[]} errorNames
+ * @returns {Set<string>}
+ */
+export function createdErrorNames(files, errorNames) {
+  const known = new Set(errorNames);
+  const out = new Set();
+  for (const f of files) {
+    if (/(^|\/)errors\.ts$/.test(f.path)) continue;
+    for (const m of f.text.matchAll(/['"`]([A-Z]\w*Error)['"`]/g)) if (known.has(/** @type {string} */ (m[1]))) out.add(m[1]);
+  }
+  return out;
+}
+
+/**
+ * @param {readonly string[]} errorNames `ERROR_NAMES`, in its order
+ * @param {Set<string>} created {@link createdErrorNames}
+ * @returns {string}
+ */
+export function errorsTable(errorNames, created) {
+  const stale = Object.keys(ERROR_DOCS).filter((n) => !created.has(n));
+  if (stale.length) throw new Error(`ERROR_DOCS documents errors the source never creates: ${stale.join(', ')}`);
+  const lines = ['| error | where | when |', '|---|---|---|'];
+  for (const name of errorNames) {
+    if (!created.has(name)) continue;
+    const doc = ERROR_DOCS[name];
+    if (!doc) throw new Error(`${name} is created in src but has no entry in ERROR_DOCS (scripts/docs-tables.mjs)`);
+    lines.push(`| \`${name}\` | ${doc[0]} | ${cell(doc[1])} |`);
+  }
+  return lines.join('\n');
+}
+
+/** Descriptions for fields whose TSDoc is elsewhere (the type's own documentation). */
+const FIELD_NOTES = /** @type {Record<string, string>} */ ({
+  'Snapshot.status': 'Where the connection is: see [States](#states).',
+});
+
+/**
+ * The fields of an interface in src/core/state.ts with their TSDoc, as a table. A field with
+ * neither TSDoc nor a note in FIELD_NOTES makes it throw. String-literal unions declared in the
+ * same file are spelled out.
+ * @param {string} source text of src/core/state.ts
+ * @param {string} iface
+ * @returns {string}
+ */
+export function fieldsTable(source, iface) {
+  const start = source.indexOf(`export interface ${iface} `);
+  if (start < 0) throw new Error(`interface ${iface} not found in state.ts`);
+  const body = source.slice(source.indexOf('{', start) + 1, source.indexOf('\n}', start));
+  /** @type {Record<string, string>} */
+  const unions = {};
+  for (const m of source.matchAll(/export type (\w+) =([^;]+);/g)) {
+    const t = (m[2] ?? '').replace(/\s+/g, ' ').trim().replace(/^\| /, '');
+    if (/^'[\w-]+'( \| '[\w-]+')*$/.test(t) && t.length <= 90) unions[m[1] ?? ''] = t;
+  }
+  const lines = ['| field | type | what it is |', '|---|---|---|'];
+  const re = /(?:\/\*\*([\s\S]*?)\*\/\s*)?\n\s*readonly (\w+)(\??):\s*([^;]+);/g;
+  let n = 0;
+  for (let m; (m = re.exec('\n' + body)); n++) {
+    const name = m[2] ?? '';
+    const doc = (m[1] ?? '').replace(/\n\s*\*\s?/g, ' ').trim() || FIELD_NOTES[`${iface}.${name}`];
+    if (!doc) throw new Error(`${iface}.${name} has no TSDoc in state.ts (and no FIELD_NOTES entry)`);
+    const type = (m[4] ?? '').replace(/\s+/g, ' ').trim();
+    const shown = unions[type] ? `${type} = ${unions[type]}` : type;
+    lines.push(`| \`${name}${m[3]}\` | \`${cell(shown)}\` | ${cell(doc.replace(/\{@link (\w+)\}/g, '`$1`'))} |`);
+  }
+  if (n === 0) throw new Error(`interface ${iface} has no fields`);
   return lines.join('\n');
 }
 

@@ -9,6 +9,7 @@ import { createRoot } from 'react-dom/client';
 import type { ClientOptions } from '../../src/index'; // in an app: from 'resilient-ws'
 import { useWebSocket } from '../../src/react/index'; // in an app: from 'resilient-ws/react'
 import { FAULTS, demoOptions, fault, loadConfig, serverConnections } from './shared';
+import { segments } from '../timeline.js';
 import source from './react.tsx?raw';
 import '../style.css';
 import './frameworks.css';
@@ -33,7 +34,27 @@ function StatusBadge({ options }: { options: Options }) {
   );
 }
 
-/** The last close and the decision taken. The server's reason is untrusted text: React escapes it. */
+/**
+ * Untrusted text as text children (React escapes them), direction isolated, control and format
+ * characters shown as escapes (segments() in ../timeline.js).
+ */
+function Untrusted({ text }: { text: string }) {
+  return (
+    <code className="untrusted" dir="auto">
+      {segments(text).map((s, i) =>
+        s.hidden ? (
+          <span key={i} className="hidden-char" title={s.hidden.name}>
+            {s.text}
+          </span>
+        ) : (
+          s.text
+        ),
+      )}
+    </code>
+  );
+}
+
+/** The last close and the decision taken. The server's reason is untrusted text: see Untrusted. */
 function LastClose({ options }: { options: Options }) {
   const { state: close } = useWebSocket(options, { select: (s) => s.lastClose });
   if (!close) return <p className="muted">No close yet: press a fault button.</p>;
@@ -48,9 +69,7 @@ function LastClose({ options }: { options: Options }) {
       <dt>Message for users</dt>
       <dd className="message">{close.message}</dd>
       <dt>Server reason (raw, untrusted)</dt>
-      <dd className="reason">
-        <code>{close.reason === '' ? '(empty)' : close.reason}</code>
-      </dd>
+      <dd className="reason">{close.reason === '' ? <code>(empty)</code> : <Untrusted text={close.reason} />}</dd>
     </dl>
   );
 }
@@ -80,7 +99,9 @@ function Echo({ options }: { options: Options }) {
       <span className="muted">outbox: {queued}</span>
       <ol id="received" className="received">
         {received.map((m, i) => (
-          <li key={i}>{m}</li>
+          <li key={i}>
+            <Untrusted text={m} />
+          </li>
         ))}
       </ol>
     </form>

@@ -4,6 +4,12 @@
  */
 import type { ClientOptions } from '../../src/index';
 
+/**
+ * This page's id, sent in the WebSocket URL (`?page=…`) so the demo server can count the
+ * connections of this page alone, not of every page and tab it serves.
+ */
+export const PAGE_ID = crypto.randomUUID();
+
 /** Where the demo WebSocket server listens (from the page server). */
 export async function loadConfig(): Promise<{ wsUrl: string }> {
   const res = await fetch('/api/config');
@@ -15,7 +21,7 @@ export async function loadConfig(): Promise<{ wsUrl: string }> {
  * connection (the adapters key connections by their options).
  */
 export const demoOptions = (wsUrl: string, path: string): ClientOptions<string, string> => ({
-  url: `${wsUrl}${path}`,
+  url: `${wsUrl}${path}?page=${PAGE_ID}`,
   heartbeat: { interval: 5000, timeout: 3000 },
   retry: { initialDelay: 1000, maxDelay: 4000, restartDelay: 3000 },
 });
@@ -40,8 +46,8 @@ export async function fault(id: FaultId): Promise<void> {
   });
 }
 
-/** How many WebSocket connections the demo server has open (shows that components share one). */
+/** How many WebSocket connections the demo server has open from this page (shows that components share one). */
 export async function serverConnections(): Promise<number> {
-  const res = await fetch('/api/state');
-  return ((await res.json()) as { connections: number }).connections;
+  const res = await fetch(`/api/state?page=${encodeURIComponent(PAGE_ID)}`);
+  return ((await res.json()) as { pageConnections: number }).pageConnections;
 }

@@ -8,6 +8,7 @@ import { createApp, defineComponent, h, onMounted, onScopeDispose, ref, type Pro
 import type { ClientOptions } from '../../src/index'; // in an app: from 'resilient-ws'
 import { useWebSocket } from '../../src/vue/index'; // in an app: from 'resilient-ws/vue'
 import { FAULTS, demoOptions, fault, loadConfig, serverConnections } from './shared';
+import { segments } from '../timeline.js';
 import source from './vue.ts?raw';
 import '../style.css';
 import './frameworks.css';
@@ -28,6 +29,17 @@ const StatusBadge = defineComponent({
   },
 });
 
+/**
+ * Untrusted text as text children (Vue escapes them), direction isolated, control and format
+ * characters shown as escapes (segments() in ../timeline.js).
+ */
+const untrusted = (text: string) =>
+  h(
+    'code',
+    { class: 'untrusted', dir: 'auto' },
+    segments(text).map((s) => (s.hidden ? h('span', { class: 'hidden-char', title: s.hidden.name }, s.text) : s.text)),
+  );
+
 /** The last close and the decision taken. Text children are escaped by Vue: the reason stays text. */
 const LastClose = defineComponent({
   props,
@@ -43,7 +55,7 @@ const LastClose = defineComponent({
         ...row('Decision', 'decision', c.action),
         ...row('Message for users', 'message', c.message),
         h('dt', 'Server reason (raw, untrusted)'),
-        h('dd', { class: 'reason' }, [h('code', c.reason === '' ? '(empty)' : c.reason)]),
+        h('dd', { class: 'reason' }, [c.reason === '' ? h('code', '(empty)') : untrusted(c.reason)]),
       ]);
     };
   },
@@ -65,7 +77,7 @@ const Echo = defineComponent({
         ]),
         h('button', { type: 'submit', id: 'send' }, 'Send'),
         h('span', { class: 'muted' }, `outbox: ${queued.value}`),
-        h('ol', { id: 'received', class: 'received' }, received.value.map((m, i) => h('li', { key: i }, m))),
+        h('ol', { id: 'received', class: 'received' }, received.value.map((m, i) => h('li', { key: i }, [untrusted(m)]))),
       ]);
   },
 });

@@ -71,11 +71,15 @@ export function parseServerHint(reason: string): ServerHint | null {
 }
 
 /**
- * The delay before the next attempt after a close of `category` that is to be retried.
- * - A server hint wins, capped at `maxHintDelay`, plus up to 20 % (at least up to 1 s) jitter so
- *   clients told the same thing do not come back in the same millisecond.
- * - `service-restart` (1012): the first retry waits uniform 0–`restartDelay` (RFC 6455 §7.2.3).
- * - `try-again-later` (1013): at least `tryAgainLaterDelay`, plus the jittered backoff.
+ * The delay before the next attempt after a close of `category` that is to be retried. The one
+ * rule (README "When the next attempt comes"):
+ * - A server hint replaces the backoff: `base = min(retryAfter, maxHintDelay)`, but after 1013
+ *   (`try-again-later`) never below `tryAgainLaterDelay`: `base = max(base, tryAgainLaterDelay)`.
+ *   The wait is `base` plus uniform jitter in [0, max(base × 0.2, 1000)) so clients told the same
+ *   thing do not come back in the same millisecond.
+ * - `service-restart` (1012) without a hint: the first retry waits uniform 0–`restartDelay`
+ *   (RFC 6455 §7.2.3).
+ * - `try-again-later` (1013) without a hint: `tryAgainLaterDelay` plus the jittered backoff.
  * - Everything else: {@link backoffDelay}.
  */
 export function retryDelay(
@@ -86,7 +90,9 @@ export function retryDelay(
   random: () => number,
 ): number {
   if (hint?.retryAfter !== undefined) {
-    const base = Math.min(hint.retryAfter, s.maxHintDelay);
+    const capped = Math.min(hint.retryAfter, s.maxHintDelay);
+    // The floor is the app's promise to a busy server; the hint is untrusted text and may say 0.
+    const base = category === 'try-again-later' ? Math.max(capped, s.tryAgainLaterDelay) : capped;
     return base + random() * Math.max(base * 0.2, 1000);
   }
   if (category === 'service-restart' && retry === 1) return random() * s.restartDelay;

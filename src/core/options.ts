@@ -48,7 +48,7 @@ export interface Logger {
 
 /** Reconnection settings. A number for `retry` means `{ limit: number }`. */
 export interface RetryOptions {
-  /** Consecutive failed attempts allowed before giving up with `RetriesExhaustedError`. @default Infinity */
+  /** Retries after consecutive failures before giving up with `RetriesExhaustedError`: `limit: 2` allows 3 failed connections (the first plus 2 retries) and stops at the 3rd; a connection that closes before `minUptime` counts as failed; `0` never retries. @default Infinity */
   limit?: number;
   /** Cap of the first retry's delay window, in ms. @default 1000 */
   initialDelay?: number;
@@ -62,7 +62,7 @@ export interface RetryOptions {
   minUptime?: number;
   /** After 1012 (service restart) the first retry waits uniform 0–this many ms (RFC 6455 §7.2.3). @default 5000 */
   restartDelay?: number;
-  /** After 1013 (try again later) every retry waits at least this long (ms), plus the jittered backoff. @default 10000 */
+  /** After 1013 (try again later) every retry waits at least this long (ms): plus the jittered backoff, or as long as a server hint asks if that is longer. @default 10000 */
   tryAgainLaterDelay?: number;
   /** Largest server-suggested delay (`retryAfter` in the close reason) honoured, in ms, before up to 20 % (at least 1 s) jitter is added. @default 300000 */
   maxHintDelay?: number;

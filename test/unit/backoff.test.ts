@@ -72,13 +72,14 @@ describe('retryDelay', () => {
     expect(retryDelay(1, 'try-again-later', null, settings({ tryAgainLaterDelay: 3000 }), half)).toBe(3500);
   });
 
-  it('follows a server hint and adds at most 20 % jitter to it', () => {
+  it('follows a server hint and adds at most 20 % (at least up to 1 s) jitter to it', () => {
     const hint = { retryAfter: 5000 };
-    expect(retryDelay(1, 'try-again-later', hint, s, () => 0)).toBe(5000);
+    expect(retryDelay(4, 'network', hint, s, () => 0)).toBe(5000);
     expect(retryDelay(4, 'network', hint, s, half)).toBe(5500);
     const top = retryDelay(1, 'network', hint, s, () => 0.999_999);
     expect(top).toBeGreaterThan(5999);
     expect(top).toBeLessThan(6000);
+    expect(retryDelay(1, 'server-error', { retryAfter: 30_000 }, s, half)).toBe(33_000);
   });
 
   it('caps a huge server hint at maxHintDelay', () => {
@@ -91,6 +92,49 @@ describe('retryDelay', () => {
 
   it('ignores a hint that only carries a message', () => {
     expect(retryDelay(1, 'network', { message: 'Back soon' }, s, half)).toBe(500);
+  });
+});
+
+describe('the 1013 / server-hint rule: a hint replaces the backoff, never below tryAgainLaterDelay after 1013', () => {
+  const later = settings({ tryAgainLaterDelay: 4000 });
+
+  it('lifts a shorter hint to tryAgainLaterDelay after 1013: retry-after=1 waits 4000–5000 ms, not 1000–2000', () => {
+    const hint = parseServerHint('overloaded; retry-after=1');
+    expect(hint).toEqual({ retryAfter: 1000 });
+    expect(retryDelay(1, 'try-again-later', hint, later, () => 0)).toBe(4000);
+    // the draw that gave 1047 ms before the rule was decided
+    expect(retryDelay(1, 'try-again-later', hint, later, () => 0.047)).toBe(4047);
+    expect(retryDelay(1, 'try-again-later', hint, later, half)).toBe(4500);
+    expect(retryDelay(1, 'try-again-later', hint, later, () => 0.999_999)).toBeLessThan(5000);
+    expect(retryDelay(1, 'try-again-later', { retryAfter: 0 }, later, () => 0)).toBe(4000);
+  });
+
+  it('keeps a longer hint as it is after 1013 (the floor only lifts), jitter 20 % of it', () => {
+    expect(retryDelay(1, 'try-again-later', { retryAfter: 30_000 }, later, () => 0)).toBe(30_000);
+    expect(retryDelay(1, 'try-again-later', { retryAfter: 30_000 }, later, half)).toBe(33_000);
+    expect(retryDelay(1, 'try-again-later', { retryAfter: 4000 }, later, half)).toBe(4500);
+  });
+
+  it('replaces the backoff, not adds to it: the retry number does not matter with a hint', () => {
+    const hint = { retryAfter: 1000 };
+    expect(retryDelay(1, 'try-again-later', hint, later, half)).toBe(4500);
+    expect(retryDelay(6, 'try-again-later', hint, later, half)).toBe(4500);
+    // without a hint 1013 waits tryAgainLaterDelay plus the jittered backoff (window 1000 × 2^5, capped at 10000)
+    expect(retryDelay(6, 'try-again-later', null, later, half)).toBe(4000 + 5000);
+  });
+
+  it('applies the floor to 1013 only: other codes follow a short hint', () => {
+    const hint = { retryAfter: 1000 };
+    expect(retryDelay(1, 'network', hint, later, () => 0)).toBe(1000);
+    expect(retryDelay(1, 'server-error', hint, later, half)).toBe(1500);
+    // 1012: the hint replaces the restart spread too
+    expect(retryDelay(1, 'service-restart', hint, later, half)).toBe(1500);
+  });
+
+  it('lets tryAgainLaterDelay win over maxHintDelay when it is the larger one', () => {
+    const s = settings({ tryAgainLaterDelay: 400_000, maxHintDelay: 300_000 });
+    expect(retryDelay(1, 'try-again-later', { retryAfter: 1e12 }, s, () => 0)).toBe(400_000);
+    expect(retryDelay(1, 'try-again-later', { retryAfter: 1000 }, s, half)).toBe(440_000);
   });
 });
 

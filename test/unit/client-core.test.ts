@@ -204,9 +204,10 @@ describe('close codes through the client', () => {
     fake.last.open();
     fake.last.serverClose(1013, '{"retryAfter": 2, "message": "Back soon"}');
     expect(snap().lastClose).toMatchObject({ code: 1013, retryAfter: 2000, serverMessage: 'Back soon', action: 'reconnect' });
-    // 2000 ms plus jitter of up to max(20 %, 1 s), drawn at 0.5
-    expect(snap().retryDelay).toBe(2500);
-    vi.advanceTimersByTime(2499);
+    // 2000 ms is below tryAgainLaterDelay (10 s), which 1013 never undercuts; plus jitter of up
+    // to max(20 %, 1 s) of that, drawn at 0.5
+    expect(snap().retryDelay).toBe(11_000);
+    vi.advanceTimersByTime(10_999);
     expect(fake.sockets).toHaveLength(1);
     vi.advanceTimersByTime(1);
     expect(fake.sockets).toHaveLength(2);

@@ -371,8 +371,9 @@ describe('server hints in the close reason', () => {
 
   it('reads "retry-after=2" from a text reason', () => {
     const { client } = closeWith('overloaded; retry-after=2');
-    // 2000 ms plus jitter of up to max(20 %, 1 s) drawn at 0.5
-    expect(client.getSnapshot().retryDelay).toBe(2500);
+    // 1013: the 2000 ms hint is lifted to tryAgainLaterDelay (10 s), plus jitter of up to
+    // max(20 %, 1 s) of that, drawn at 0.5
+    expect(client.getSnapshot().retryDelay).toBe(11_000);
     expect(client.getSnapshot().lastClose?.retryAfter).toBe(2000);
   });
 
