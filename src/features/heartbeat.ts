@@ -1,5 +1,5 @@
-import type { RawMessage } from '../core/codec.js';
-import { fail } from '../core/errors.js';
+import type { RawMessage, WireData } from '../core/codec.js';
+import { fail, isResilientWsError } from '../core/errors.js';
 import type { Feature, OwnedTimer } from '../core/feature.js';
 import { checkFunction, checkNumber, checkOneOf } from '../core/validate.js';
 import { HEARTBEAT_DEFAULTS, type HeartbeatOptions } from '../core/options.js';
@@ -275,8 +275,15 @@ export function heartbeat<Incoming = unknown, Outgoing = unknown>(options: Heart
       const send = (value: unknown, what: string) => {
         const v = typeof value === 'function' ? ctx.guard(`The heartbeat ${what} function`, value as () => unknown, undefined) : value;
         if (v === undefined) return;
-        const data = typeof v === 'string' ? v : ctx.guard(`Encoding the heartbeat ${what}`, () => ctx.codec.encode(v as Outgoing), undefined);
-        if (data !== undefined) ctx.sendFrame(data);
+        let data = v as WireData;
+        if (typeof v !== 'string') {
+          try {
+            data = ctx.codec.encode(v as Outgoing);
+          } catch (cause) {
+            return ctx.report(isResilientWsError(cause, 'EncodeError') ? cause : fail('EncodeError', `The heartbeat ${what} could not be encoded.`, { cause }), false);
+          }
+        }
+        ctx.sendFrame(data);
       };
       const dog = createWatchdog(s, {
         now: () => clock.now(),

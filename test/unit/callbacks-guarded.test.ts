@@ -170,3 +170,15 @@ describe('a custom codec whose encode throws', () => {
     expect(fake.last.sent).toEqual([]);
   });
 });
+
+describe('a heartbeat message the codec cannot encode', () => {
+  it('is reported as an EncodeError (not thrown from the timer) and the connection stays', () => {
+    // The text codec sends strings and binary only: an object ping cannot be encoded.
+    const { fake, client, errors } = setup({ heartbeat: { interval: 1000, timeout: 500, message: { type: 'ping' } } });
+    fake.last.open();
+    expect(() => vi.advanceTimersByTime(1000)).not.toThrow();
+    expect(errors.filter((e) => isResilientWsError(e, 'EncodeError'))).toHaveLength(1);
+    expect(fake.last.sent).toEqual([]);
+    expect(client.getSnapshot().status).toBe('open');
+  });
+});
