@@ -153,12 +153,18 @@ export const set = (s: State, e: StateEvent): State => {
   return snap === s.snap ? s : { ...s, snap };
 };
 
+/** Update fields of the snapshot that change without a status change. */
+export const patch = (s: State, fields: Partial<LiveFields>): State => set(s, { type: 'update', patch: fields });
+
+/** An event for the app (delivered after the state is committed). */
+export const emit = (fx: Effect[], name: EventName, payload: unknown): void => void fx.push({ type: 'emit', name, payload });
+
 /** The current socket id, if the phase has one. */
 export const sockOf = (p: Phase): number => ('sock' in p ? p.sock : 0);
 
 export const report = (s: State, fx: Effect[], error: ResilientWsError, inSnapshot = true): State => {
   fx.push({ type: 'log', level: 'warn', message: error.message }, { type: 'emit', name: 'error', payload: error });
-  return inSnapshot ? set(s, { type: 'update', patch: { lastError: error } }) : s;
+  return inSnapshot ? patch(s, { lastError: error }) : s;
 };
 
 function reduce(s: State, input: Input, ctx: Ctx, fx: Effect[]): State {
@@ -179,7 +185,7 @@ function reduce(s: State, input: Input, ctx: Ctx, fx: Effect[]): State {
       if (p.t !== 'connecting' || p.sock || input.attempt !== s.attempt) return s;
       fx.push({ type: 'open', sock: s.sock + 1, url: input.url, protocols: input.protocols });
       fx.push({ type: 'log', level: 'debug', message: `connecting to ${input.masked}` });
-      return set({ ...s, sock: s.sock + 1, phase: { ...p, sock: s.sock + 1 } }, { type: 'update', patch: { url: input.masked } });
+      return patch({ ...s, sock: s.sock + 1, phase: { ...p, sock: s.sock + 1 } }, { url: input.masked });
     case 'provider-failed':
       if (p.t !== 'connecting' || p.sock || input.attempt !== s.attempt) return s;
       return afterClose(report(s, fx, fail('UrlProviderError', 'The url or protocols provider failed; retrying.', { cause: input.cause })), null, 'connect-failed', null, ctx, fx);
@@ -201,7 +207,7 @@ function reduce(s: State, input: Input, ctx: Ctx, fx: Effect[]): State {
       if (p !== input.phase || p.t !== 'refreshing') return s;
       return input.error ? stopRefresh(s, p.close, input.error, ctx, fx) : attempt(s, ctx, fx);
     case 'patch':
-      return set(s, { type: 'update', patch: input.patch });
+      return patch(s, input.patch);
     case 'report':
       return report(s, fx, input.error, input.inSnapshot);
     default:
@@ -274,13 +280,13 @@ function opened(s: State, e: Extract<Input, { type: 'opened' }>, ctx: Ctx, fx: E
     at: ctx.wall,
   });
   if (ctx.cfg.retry.minUptime <= 0) next = stable(next);
-  fx.push({ type: 'emit', name: 'open', payload: { url: s.snap.url ?? '', protocol: e.protocol, extensions: e.extensions } });
+  emit(fx, 'open', { url: s.snap.url ?? '', protocol: e.protocol, extensions: e.extensions });
   return next;
 }
 
 const stable = (s: State): State => {
   const p = s.phase as Extract<Phase, { t: 'open' }>;
-  return set({ ...s, failures: 0, refreshes: 0, phase: { ...p, stableAt: Infinity } }, { type: 'update', patch: { attempt: 0 } });
+  return patch({ ...s, failures: 0, refreshes: 0, phase: { ...p, stableAt: Infinity } }, { attempt: 0 });
 };
 
 function errored(s: State, ctx: Ctx, fx: Effect[]): State {
@@ -337,17 +343,17 @@ export function finalize(s: State, code: number, reason: string, wasClean: boole
   const d = decideClose({ code, reason, wasClean, duringConnect, how, quiet }, ctx.cfg);
   const info = closeInfo(s, ctx, code, reason, wasClean, d.initiatedBy, d.category, d.action, duringConnect, d.hint);
   if (how?.then === 'idle') {
-    fx.push({ type: 'emit', name: 'close', payload: info });
+    emit(fx, 'close', info);
     return set({ ...s, phase: { t: 'idle' } }, { type: 'wait', status: 'idle', close: info });
   }
   if (how?.then === 'suspend') {
-    fx.push({ type: 'emit', name: 'close', payload: info });
+    emit(fx, 'close', info);
     return set({ ...s, phase: { t: 'suspended' } }, { type: 'wait', status: 'suspended', close: info });
   }
   if (quiet && d.category === 'suspended') {
     // A socket the browser dropped while the page sat in the back/forward cache: reconnect quietly.
-    fx.push({ type: 'emit', name: 'close', payload: info });
-    return attempt(set(s, { type: 'update', patch: { lastClose: info } }), ctx, fx);
+    emit(fx, 'close', info);
+    return attempt(patch(s, { lastClose: info }), ctx, fx);
   }
   return afterClose(s, info, d.category, d.hint, ctx, fx, how?.error, how?.urgent);
 }
@@ -361,7 +367,7 @@ function afterClose(s: State, close: CloseInfo | null, category: CloseCategory, 
       s = report(s, fx, error, false);
     }
     if (ctx.cfg.lazy && category === 'normal') {
-      if (close) fx.push({ type: 'emit', name: 'close', payload: close });
+      if (close) emit(fx, 'close', close);
       return set({ ...s, phase: { t: 'idle' } }, { type: 'wait', status: 'idle', close });
     }
     return stop(s, close, error ?? null, fx);
@@ -377,9 +383,9 @@ function afterClose(s: State, close: CloseInfo | null, category: CloseCategory, 
   // After a network change the next attempt goes at once; otherwise backoff (whole ms, rounded
   // down so a full-jitter delay stays inside its documented [0, window)).
   const delay = urgent ? 0 : Math.min(MAX_DELAY, Math.floor(retryDelay(failures, category, hint, ctx.cfg.retry, () => ctx.random())));
-  if (close) fx.push({ type: 'emit', name: 'close', payload: close });
+  if (close) emit(fx, 'close', close);
   if (!s.snap.online) return set({ ...s, phase: { t: 'offline' } }, { type: 'wait', status: 'offline', close });
-  fx.push({ type: 'emit', name: 'reconnecting', payload: { attempt: failures, delay, at: ctx.wall + delay, close } });
+  emit(fx, 'reconnecting', { attempt: failures, delay, at: ctx.wall + delay, close });
   return set({ ...s, phase: { t: 'waiting', until: ctx.now + delay } }, { type: 'retry', attempt: failures, close, delay, at: ctx.wall, error });
 }
 
@@ -389,7 +395,7 @@ function refresh(s: State, close: CloseInfo, ctx: Ctx, fx: Effect[]): State {
     const error = fail('RefreshError', `Credentials were refreshed ${ctx.cfg.maxRefreshes} times without a stable connection; giving up.`);
     return stopRefresh(s, close, error, ctx, fx);
   }
-  fx.push({ type: 'emit', name: 'close', payload: close });
+  emit(fx, 'close', close);
   const phase: Phase = { t: 'refreshing', until: ctx.now + ctx.cfg.refreshTimeout, close };
   return set({ ...s, refreshes, phase }, { type: 'retry', attempt: s.failures, close, delay: 0, at: ctx.wall });
 }
@@ -406,7 +412,7 @@ function misconfigured(s: State, error: ResilientWsError, ctx: Ctx, fx: Effect[]
 
 /** The one way to stop for good: status `closed`, browser signals released, the close reported. */
 function stop(s: State, close: CloseInfo | null, error: ResilientWsError | null, fx: Effect[]): State {
-  if (close) fx.push({ type: 'emit', name: 'close', payload: close });
+  if (close) emit(fx, 'close', close);
   return set({ ...s, phase: { t: 'closed' }, active: false }, { type: 'stop', close, error });
 }
 

@@ -1,4 +1,4 @@
-import { attempt, endNow, finalize, park, set, type Ctx, type Effect, type Input, type State } from '../core/machine.js';
+import { attempt, endNow, finalize, park, patch, type Ctx, type Effect, type Input, type State } from '../core/machine.js';
 import type { Feature } from '../core/feature.js';
 import { LIFECYCLE_DEFAULTS, type LifecycleOptions, type LifecycleTarget } from '../core/options.js';
 import { checkObject } from '../core/validate.js';
@@ -75,12 +75,12 @@ export function reduceSignal(s: State, input: Input, ctx: Ctx, fx: Effect[]): St
   switch (input.name) {
     case 'online': {
       const wasOffline = !s.snap.online;
-      s = set(s, { type: 'update', patch: { online: true } });
+      s = patch(s, { online: true });
       if (p.t === 'offline' || p.t === 'waiting') return attempt(s, ctx, fx);
       return probe(wasOffline ? 'probe-fast' : 'probe');
     }
     case 'offline':
-      s = set(s, { type: 'update', patch: { online: false } });
+      s = patch(s, { online: false });
       return p.t === 'waiting' ? park(s, 'offline') : probe();
     case 'visible':
       return p.t === 'waiting' ? attempt(s, ctx, fx) : probe();
