@@ -264,11 +264,11 @@ export function endNow(s: State, how: Ending, ctx: Ctx, fx: Effect[]): State {
   const sock = sockOf(s.phase);
   const sent = s.phase.t === 'open' ? how.code : undefined;
   if (sock) fx.push({ type: 'end', sock, code: sent, reason: sent === undefined ? undefined : how.reason, detach: true });
-  // A page hide closes a healthy link: the server gets our close, so that is what is reported
-  // (the browser would say 1006 for a socket we stopped listening to). A dead or timed-out link
-  // got no close frame through: 1006.
+  // A page hide closes a healthy link: the server gets our clean close, so that is what is
+  // reported (the browser would say 1006, unclean, for a socket we stopped listening to). A dead
+  // or timed-out link got no close frame through: 1006.
   const told = how.then === 'suspend' && sent !== undefined;
-  return finalize(s, told ? sent : 1006, told ? how.reason ?? '' : '', false, how, ctx, fx);
+  return finalize(s, told ? sent : 1006, told ? how.reason ?? '' : '', told, how, ctx, fx);
 }
 
 function opened(s: State, e: Extract<Input, { type: 'opened' }>, ctx: Ctx, fx: Effect[]): State {
