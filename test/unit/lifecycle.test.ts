@@ -255,6 +255,19 @@ describe('back/forward cache', () => {
     expect(s.fake.sockets).toHaveLength(1);
   });
 
+  it('reports the pagehide close as what it sent (1000 "page hidden", clean), not as the 1006 a detached socket would show', () => {
+    const s = setup();
+    s.fake.last.open();
+    s.b.fire('window', 'pagehide', { persisted: true });
+    expect(s.client.getSnapshot().lastClose).toMatchObject({ code: 1000, reason: 'page hidden', wasClean: true, action: 'reconnect' });
+  });
+
+  it('a socket still connecting at pagehide is aborted and recorded as 1006 (no close frame was sent)', () => {
+    const s = setup();
+    s.b.fire('window', 'pagehide', { persisted: true });
+    expect(s.client.getSnapshot().lastClose).toMatchObject({ code: 1006, wasClean: false, category: 'suspended' });
+  });
+
   it('pageshow (persisted) reconnects at once without counting a failure', () => {
     const s = setup();
     s.fake.last.open();
