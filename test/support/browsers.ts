@@ -383,76 +383,64 @@ class WebDriverError extends Error {
   }
 }
 
+/** A WebKitWebDriver process on `display`, answering on a free 127.0.0.1 port. */
+async function startWebKitDriver(display: string): Promise<{ base: string; child: ChildProcess }> {
+  let stderr = '';
+  for (let tries = 0; tries < 3; tries++) {
+    const port = await freePort();
+    const child = spawn(WEBKIT_DRIVER_PATH, [`--port=${port}`, '--host=127.0.0.1'], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { ...process.env, DISPLAY: display },
+    });
+    track(child);
+    child.stderr!.setEncoding('utf8');
+    child.stderr!.on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
+    const base = `http://127.0.0.1:${port}`;
+    const deadline = Date.now() + 10_000;
+    while (Date.now() < deadline && child.exitCode === null) {
+      if (await fetch(`${base}/status`).then((r) => r.ok, () => false)) return { base, child };
+      await delay(50);
+    }
+    await stopChild(child);
+  }
+  throw new Error(`WebKitWebDriver did not answer /status within 10 s (3 tries).\nstderr:\n${stderr}`);
+}
+
+/**
+ * One Xvfb per browser; one WebKitWebDriver per page, because WebKitWebDriver allows a single
+ * active session ("Maximum number of active sessions") and each session is one MiniBrowser.
+ */
 async function launchWebKitEngine(): Promise<EngineBrowser> {
   const xvfb = await startXvfb();
-  let driver: ChildProcess | undefined;
-  let base = '';
-  let stderr = '';
-  try {
-    for (let tries = 0; tries < 3 && !base; tries++) {
-      const port = await freePort();
-      const child = spawn(WEBKIT_DRIVER_PATH, [`--port=${port}`, '--host=127.0.0.1'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: { ...process.env, DISPLAY: xvfb.display },
-      });
-      track(child);
-      child.stderr!.setEncoding('utf8');
-      child.stderr!.on('data', (d: string) => (stderr = (stderr + d).slice(-4000)));
-      const url = `http://127.0.0.1:${port}`;
-      const deadline = Date.now() + 10_000;
-      while (Date.now() < deadline && child.exitCode === null) {
-        const ok = await fetch(`${url}/status`).then((r) => r.ok, () => false);
-        if (ok) {
-          base = url;
-          driver = child;
-          break;
-        }
-        await delay(50);
-      }
-      if (!base) await stopChild(child);
-    }
-    if (!base || !driver) throw new Error(`WebKitWebDriver did not answer /status within 10 s (3 tries).\nstderr:\n${stderr}`);
-  } catch (err) {
-    await stopChild(xvfb.child);
-    throw err;
-  }
-  const drv = driver;
-
-  const call = async (method: string, path: string, body?: unknown, timeout = 60_000): Promise<unknown> => {
-    const res = await fetch(base + path, {
-      method,
-      headers: { 'content-type': 'application/json; charset=utf-8' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-      signal: AbortSignal.timeout(timeout),
-    });
-    const json = (await res.json()) as WdResponse;
-    const v = json.value as { error?: string; message?: string } | null;
-    if (!res.ok || (v && typeof v === 'object' && typeof v.error === 'string')) {
-      throw new WebDriverError(v?.error ?? String(res.status), v?.message ?? JSON.stringify(json));
-    }
-    return json.value;
-  };
-
-  const capabilities = {
-    capabilities: {
-      alwaysMatch: {
-        // Without --automation, POST /session hangs (MiniBrowser waits for a user).
-        'webkitgtk:browserOptions': { binary: MINIBROWSER_PATH, args: ['--automation'] },
-        pageLoadStrategy: 'normal',
-      },
-    },
-  };
   let version = 'WebKitGTK';
   const pages = new Set<EnginePage>();
 
   const newPage = async (): Promise<EnginePage> => {
-    const created = (await call('POST', '/session', capabilities, 30_000)) as { sessionId: string; capabilities: { browserVersion?: string } };
-    const sid = created.sessionId;
-    version = `WebKitGTK ${created.capabilities.browserVersion ?? ''}`.trim();
-    descendantsSync.set(drv, await descendants(drv.pid!));
-    const s = `/session/${sid}`;
-    await call('POST', `${s}/timeouts`, { script: 60_000, pageLoad: 30_000, implicit: 0 });
+    const { base, child: driver } = await startWebKitDriver(xvfb.display);
+    const call = async (method: string, path: string, body?: unknown, timeout = 60_000): Promise<unknown> => {
+      const res = await fetch(base + path, {
+        method,
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeout),
+      });
+      const json = (await res.json()) as WdResponse;
+      const v = json.value as { error?: string; message?: string } | null;
+      if (!res.ok || (v && typeof v === 'object' && typeof v.error === 'string')) {
+        throw new WebDriverError(v?.error ?? String(res.status), v?.message ?? JSON.stringify(json));
+      }
+      return json.value;
+    };
+    let s = '';
     let closed: Promise<void> | undefined;
+    const close = (): Promise<void> => {
+      closed ??= (async () => {
+        pages.delete(page);
+        if (s) await call('DELETE', s, undefined, 10_000).catch(() => undefined);
+        await stopChild(driver, await descendants(driver.pid!));
+      })();
+      return closed;
+    };
     const page: EnginePage = {
       engine: 'webkit',
       consoleLines: [],
@@ -475,21 +463,42 @@ async function launchWebKitEngine(): Promise<EngineBrowser> {
       async pageErrors() {
         return page.evaluate(() => ((window as unknown as { __rwsPageErrors?: string[] }).__rwsPageErrors ?? []).slice()).catch(() => []);
       },
-      close() {
-        closed ??= (async () => {
-          pages.delete(page);
-          await call('DELETE', s, undefined, 10_000).catch(() => undefined);
-        })();
-        return closed;
-      },
+      close,
     };
     pages.add(page);
+    try {
+      const created = (await call(
+        'POST',
+        '/session',
+        {
+          capabilities: {
+            alwaysMatch: {
+              // Without --automation, POST /session hangs (MiniBrowser waits for a user).
+              'webkitgtk:browserOptions': { binary: MINIBROWSER_PATH, args: ['--automation'] },
+              pageLoadStrategy: 'normal',
+            },
+          },
+        },
+        30_000,
+      )) as { sessionId: string; capabilities: { browserVersion?: string } };
+      s = `/session/${created.sessionId}`;
+      version = `WebKitGTK ${created.capabilities.browserVersion ?? ''}`.trim();
+      descendantsSync.set(driver, await descendants(driver.pid!));
+      await call('POST', `${s}/timeouts`, { script: 60_000, pageLoad: 30_000, implicit: 0 });
+    } catch (err) {
+      await close();
+      throw err;
+    }
     return page;
   };
 
   // A first session tells the version (and proves the setup works before any test relies on it).
-  const probe = await newPage();
-  await probe.close();
+  try {
+    await (await newPage()).close();
+  } catch (err) {
+    await stopChild(xvfb.child);
+    throw err;
+  }
 
   let closing: Promise<void> | undefined;
   return {
@@ -501,8 +510,6 @@ async function launchWebKitEngine(): Promise<EngineBrowser> {
     close() {
       closing ??= (async () => {
         for (const p of [...pages]) await p.close();
-        const extra = await descendants(drv.pid!);
-        await stopChild(drv, extra);
         await stopChild(xvfb.child);
       })();
       return closing;
