@@ -107,6 +107,12 @@ interface Ending {
   /** `decide`: run the close policy (reconnect per backoff); the rest are fixed outcomes. */
   readonly then: 'stop' | 'idle' | 'suspend' | 'decide';
   readonly error?: ResilientWsError;
+  /**
+   * Deciding at once after sending a close frame we stand by: record the close as what we sent
+   * (the page is going away, there is no answer to wait for), not as the 1006 the browser would
+   * report. Only the pagehide close uses it.
+   */
+  readonly reportSent?: boolean;
 }
 
 const OPEN = 1;
@@ -274,7 +280,7 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
         const s = snap.status;
         // Our own closing handshake: finish it now as what it was (a stop, or a lazy idle close).
         if (s === 'closing') finalize(1006, '', false);
-        else if (socket && (s === 'connecting' || s === 'open')) end({ by: 'browser', category: 'suspended', then: 'suspend' }, 1000, 'page hidden', true);
+        else if (socket && (s === 'connecting' || s === 'open')) end({ by: 'browser', category: 'suspended', then: 'suspend', reportSent: true }, 1000, 'page hidden', true);
         // Waiting to retry (or an async provider in flight): wait for pageshow instead. A refresh
         // in progress (no retry timer, no socket) is left to finish.
         else if (s === 'connecting' || (s === 'reconnecting' && timers.retry !== undefined)) park('suspended');
@@ -503,17 +509,24 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(
     const ws = socket;
     ending = how;
     // Deciding now: detach first, because some runtimes (undici) fire error and close
-    // synchronously inside close() on a CONNECTING socket.
+    // synchronously inside close() on a CONNECTING socket. Detached, the socket's later events
+    // never reach us (WebKit fires error and close for it after a back/forward restore).
     if (now) release();
+    let sent = false;
     if (ws) {
       try {
-        if (ws.readyState === OPEN && code !== undefined) ws.close(code, reason);
-        else ws.close();
+        if (ws.readyState === OPEN && code !== undefined) {
+          ws.close(code, reason);
+          sent = true;
+        } else ws.close();
       } catch {
         // already closing or closed: nothing else to release
       }
     }
-    if (now) finalize(1006, '', false);
+    if (now) {
+      if (sent && how.reportSent) finalize(code!, reason ?? '', true);
+      else finalize(1006, '', false);
+    }
   }
 
   /** Our closing handshake, bounded by closeTimeout (status `closing` meanwhile: sends queue). */
