@@ -4,8 +4,9 @@
  * in the `browser-chromium` project only). A connection lost while the page is frozen, or dropped
  * by Chromium at resume, is replaced promptly after resume and nothing is shown as an error.
  *
- * The client's backoff is ~10 s (`initialDelay` 10 000 with a jitter draw of 0.999): a reconnect
- * within a couple of seconds can only come from the lifecycle handler. Needs `npm run build` first.
+ * The client's backoff is ~10 s (`initialDelay` 10 000 with a jitter draw of 0.999), and the tests
+ * assert that no retry was scheduled: the reconnect came from the lifecycle handling. Wall-clock
+ * gaps are logged, not asserted. Needs `npm run build` first.
  */
 import { describe, expect, test } from 'vitest';
 import { freezePage, resumePage, type Page } from '../support/chromium';
@@ -16,8 +17,8 @@ import { sleep } from '../support/wait';
 /** ~10 s before any retry: only a lifecycle handler can reconnect sooner. */
 const SLOW_RETRY = { initialDelay: 10_000, maxDelay: 10_000, minUptime: 300 };
 const SLOW_RANDOM = 0.999;
-/** A reconnect this soon after the signal cannot have come from the ~10 s backoff. */
-const PROMPT_MS = 3000;
+/** Long enough to wait for a lifecycle reconnect, shorter than the ~10 s backoff. */
+const PROMPT_WAIT_MS = 8000;
 
 const startClient = (page: Page, options: PageClientOptions) => startPageClient(page, { waitTimeout: 5000, recordSignals: true, ...options });
 const signalAt = (log: readonly Rec[], name: string) => of(log, 'signal').find((r) => r.signal === name);
@@ -55,7 +56,7 @@ describe('freeze and resume in Chromium', () => {
     // `resume` handler can make the reconnect prompt.
     await resumePage(session, { visible: false });
 
-    const log = await client.until('reopened after resume', opened(2), PROMPT_MS + 1000).catch(async (err: Error) => {
+    const log = await client.until('reopened after resume', opened(2), PROMPT_WAIT_MS).catch(async (err: Error) => {
       const s = await client.snapshot();
       throw new Error(`${err.message}\nsnapshot: status ${s.status}, retryDelay ${String(s.retryDelay)} ms, lastClose ${JSON.stringify(s.lastClose)}`);
     });
@@ -67,7 +68,8 @@ describe('freeze and resume in Chromium', () => {
     expect(log.filter((r) => r.type !== 'signal' && r.t > freeze.t && r.t < resume.t)).toEqual([]); // nothing ran while frozen
     expect(signalAt(log, 'visibilitychange')?.visibility).toBe('hidden');
     expect(log.filter((r) => r.type === 'signal' && r.signal === 'visibilitychange' && r.visibility === 'visible')).toEqual([]);
-    expect(reopen.t - resume.t, describeRecords(log)).toBeLessThan(PROMPT_MS);
+    // Reconnected by the resume handling, not the ~10 s backoff: no retry was ever scheduled.
+    expect(of(log, 'reconnecting'), describeRecords(log)).toEqual([]);
     await server.waitFor('connect', { since: mark, timeout: 1000 });
     expect((await client.snapshot()).status).toBe('open');
   });
@@ -84,7 +86,7 @@ describe('freeze and resume in Chromium', () => {
     expect(server.connectionCount()).toBe(1); // the freeze itself keeps the TCP connection
     await resumePage(session); // and visible again, as when the user comes back to the tab
 
-    const log = await client.until('reopened after resume', opened(2), PROMPT_MS + 1000);
+    const log = await client.until('reopened after resume', opened(2), PROMPT_WAIT_MS);
     const resume = signalAt(log, 'resume')!;
     const reopen = of(log, 'open')[1]!;
     const closes = of(log, 'close').map((r) => r.close);
@@ -95,7 +97,8 @@ describe('freeze and resume in Chromium', () => {
         `${JSON.stringify(closes.map((c) => ({ code: c.code, initiatedBy: c.initiatedBy, category: c.category })))}; ` +
         `reconnected ${(reopen.t - resume.t).toFixed(0)} ms after resume`,
     );
-    expect(reopen.t - resume.t, describeRecords(log)).toBeLessThan(PROMPT_MS);
+    // Reconnected by the resume handling, not the ~10 s backoff: no retry was ever scheduled.
+    expect(of(log, 'reconnecting'), describeRecords(log)).toEqual([]);
     expect(closes.every((c) => c.action === 'reconnect')).toBe(true);
     await server.waitFor('connect', { since: mark, timeout: 1000 });
     const s = await client.snapshot();
