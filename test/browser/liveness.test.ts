@@ -351,6 +351,7 @@ describe(`back/forward navigation in ${ENGINE_TITLE}`, () => {
       expect(after.transitions.findIndex((r) => r.type === 'close')).toBeLessThan(after.transitions.findIndex((r) => r.type === 'pagehide'));
       recordObservation('bfcache', 'never cached: Firefox closes the socket with 1001 before `pagehide`, the page loads anew and its new client connects');
       recordObservation('pagehide-close', 'none: Firefox closed the socket first (the client records 1001, `going-away`)');
+      recordObservation('restore-late-events', 'none: Firefox closed it (1001) before `pagehide`; the page is unloaded, not cached');
     } else {
       // Chromium and WebKit restore the page: pagehide closed the socket cleanly (the server
       // got 1000), the same client reconnected at once on pageshow.

@@ -25,7 +25,7 @@ export const BEHAVIOURS = {
   'offline': 'offline emulation in tests',
   'bfcache': 'back/forward with an open client',
   'pagehide-close': 'client’s own close at pagehide (lastClose)',
-  'restore-late-events': 'events for the pagehide socket after a restore',
+  'restore-late-events': 'a plain socket closed at `pagehide`: its events after that',
 } as const;
 export type Behaviour = keyof typeof BEHAVIOURS;
 
