@@ -144,9 +144,11 @@ describe(`what ${ENGINE_TITLE}'s own WebSocket reports`, () => {
     } else {
       expect(report.events).toEqual(['open', 'close']);
       expect(report.close).toMatchObject({ code: asCode, reason: 'le too long' });
-      // Chromium calls it clean; Firefox does not (so the client reads `initiatedBy: 'network'`).
-      expect(report.close!.wasClean).toBe(ENGINE === 'chromium');
-      recordObservation('reason-only-close', `code ${asCode} (the first two bytes), reason "le too long", ${ENGINE === 'chromium' ? 'clean' : 'unclean'}`);
+      // Chromium calls it clean. Firefox calls it clean or unclean from run to run (the server ends
+      // TCP right after its frame); unclean, the client reads `initiatedBy: 'network'`.
+      if (ENGINE === 'chromium') expect(report.close!.wasClean).toBe(true);
+      console.info(`[engines] ${ENGINE} reason-only close: wasClean ${String(report.close!.wasClean)}`);
+      recordObservation('reason-only-close', `code ${asCode} (the first two bytes), reason "le too long", ${ENGINE === 'chromium' ? 'clean' : 'clean or unclean (varies between runs)'}`);
     }
   });
 
