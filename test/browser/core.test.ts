@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { en } from '../../src/index';
 import { ENGINE, ENGINE_TITLE, launchBrowser, type EngineBrowser, type EnginePage } from '../support/browsers';
 import { FAST_RETRY, connects, useFaultServer } from '../support/fixtures';
-import { of, opened, startPageClient, statusIs, useCheckedEnginePage, type PageClientOptions } from '../support/page-client';
+import { describeRecords, of, opened, startPageClient, statusIs, useCheckedEnginePage, type PageClientOptions } from '../support/page-client';
 import { sleep } from '../support/wait';
 
 const CHINESE_REASON = '服务端维护中,请稍后重连';
@@ -101,7 +101,7 @@ describe(`server closes in ${ENGINE_TITLE}`, () => {
     log = await client.until('reopened', opened(2));
     expect(next.id).not.toBe(connects(server)[0]!.id);
     expect(of(log, 'reconnecting').map((r) => r.attempt)).toEqual([1]);
-    expect(of(log, 'status').map((r) => r.status)).toEqual(['connecting', 'open', 'reconnecting', 'connecting', 'open']);
+    expect(of(log, 'status').map((r) => r.status), describeRecords(log)).toEqual(['connecting', 'open', 'reconnecting', 'connecting', 'open']);
     expect(connects(server)).toHaveLength(2);
   });
 
