@@ -2,7 +2,7 @@ import type { BuildEnvironmentOptions } from 'vite';
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
- * One config, two library builds and three test projects.
+ * One config, two library builds and six test projects.
  *
  * - `vite build` (default mode): the npm package. ESM, one file per entry, every dependency
  *   external (mitt, and the optional React/Vue peers), not minified so consumers' bundlers
