@@ -1,8 +1,8 @@
 import type { BuildEnvironmentOptions } from 'vite';
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
 /**
- * One config, two library builds and three test projects.
+ * One config, two library builds and six test projects.
  *
  * - `vite build` (default mode): the npm package. ESM, one file per entry, every dependency
  *   external (mitt, and the optional React/Vue peers), not minified so consumers' bundlers
@@ -10,13 +10,32 @@ import { defineConfig } from 'vitest/config';
  * - `vite build --mode browser`: the self-contained file for `<script type=module>` with no
  *   bundler: mitt inlined, minified, no bare imports. Written to `dist/browser/`.
  *
- * Test projects (`vitest run` runs all five; `--project NAME` picks one):
+ * Test projects (`vitest run` runs all seven; `--project NAME` picks one):
  * - unit: happy-dom + fake timers, pure policy and the orchestrator against a scripted socket.
  * - integration: Node, the real fault server (`ws`) on port 0, undici's spec-like WebSocket.
- * - browser: Node drives Debian's Chromium through playwright-core against the built files.
+ * - browser-chromium, browser-firefox, browser-webkit: Node drives Debian's Chromium
+ *   (playwright-core), Firefox ESR (puppeteer-core over WebDriver BiDi) or WebKitGTK
+ *   (WebKitWebDriver under Xvfb) against the built files; see test/support/browsers.ts.
  * - interop: the same, against libwebsockets' test server and nginx (Debian packages).
  * - package: the packed tarball (publint, attw, a TypeScript consumer), against the built files.
  */
+/** Browser engines of the browser test projects (test/support/browsers.ts reads `RWS_BROWSER`). */
+const ENGINES = ['chromium', 'firefox', 'webkit'] as const;
+
+/**
+ * The browser suites that run in every engine. The other files in test/browser drive Chromium
+ * through Playwright or CDP only (page freezing, the harness self-test, the full demo and adapter
+ * pages) and run in the `browser-chromium` project.
+ */
+const CROSS_ENGINE_FILES = [
+  'test/browser/core.test.ts',
+  'test/browser/messages.test.ts',
+  'test/browser/liveness.test.ts',
+  'test/browser/standalone.test.ts',
+  'test/browser/engines.test.ts',
+  'test/browser/demo-smoke.test.ts',
+];
+
 const external = [/^mitt$/, /^react($|\/)/, /^react-dom($|\/)/, /^vue($|\/)/, /^resilient-ws($|\/)/];
 
 const browserBuild: BuildEnvironmentOptions = {
@@ -69,17 +88,21 @@ export default defineConfig(({ mode }) => ({
           hookTimeout: 30_000,
         },
       },
-      {
+      ...ENGINES.map((engine, i): TestProjectInlineConfiguration => ({
         extends: true,
         test: {
-          name: 'browser',
+          name: `browser-${engine}`,
           environment: 'node',
-          include: ['test/browser/**/*.test.ts'],
+          include: engine === 'chromium' ? ['test/browser/**/*.test.ts'] : CROSS_ENGINE_FILES,
+          env: { RWS_BROWSER: engine },
           testTimeout: 60_000,
           hookTimeout: 60_000,
           fileParallelism: false,
+          // One engine at a time, after the Node projects: two browsers at once on a 2-core CI
+          // machine measure the machine.
+          sequence: { groupOrder: 1 + i },
         },
-      },
+      })),
       {
         extends: true,
         test: {
@@ -103,6 +126,7 @@ export default defineConfig(({ mode }) => ({
           testTimeout: 60_000,
           hookTimeout: 300_000,
           fileParallelism: false,
+          sequence: { groupOrder: 1 + ENGINES.length },
         },
       },
     ],

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { closeCodeTable, createdErrorNames, errorsTable, fieldsTable, optionsTable, replaceBlock, retryDelayTable } from './docs-tables.mjs';
+import { browsersTable } from './browsers-table.mjs';
 
 const api = await import('../dist/index.js');
 let readme = readFileSync('README.md', 'utf8');
@@ -16,5 +17,6 @@ const sources = readdirSync('src', { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.ts'))
   .map((f) => ({ path: join('src', f), text: readFileSync(join('src', f), 'utf8') }));
 readme = replaceBlock(readme, 'errors', errorsTable(api.ERROR_NAMES, createdErrorNames(sources, api.ERROR_NAMES)));
+readme = replaceBlock(readme, 'browsers', browsersTable(JSON.parse(readFileSync('test/browser/results/engines.json', 'utf8'))));
 writeFileSync('README.md', readme);
 console.log('README.md tables regenerated');

@@ -1,14 +1,14 @@
 /**
- * Issue 4 in real Chromium: messages across outages. The outbox delivers what was sent while
+ * Issue 4 in real browsers (the engine of the project: test/support/browsers.ts): messages across outages. The outbox delivers what was sent while
  * disconnected in order and exactly once, drops exactly what its overflow policy says (and says
  * so), an auth close refreshes the credentials in the URL, and a server `retryAfter` hint sets
  * the delay before the next connect. The client lives in the harness page (the built library);
  * the fault server runs in Node. Needs `npm run build` first.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { launchChromium, type Browser } from '../support/chromium';
+import { ENGINE, ENGINE_TITLE, launchBrowser, type EngineBrowser } from '../support/browsers';
 import { FAST_RETRY, connects, useFaultServer, type FaultServer, type LogEntry } from '../support/fixtures';
-import { of, opened, startPageClient, useCheckedPage, type PageClient, type PageClientOptions } from '../support/page-client';
+import { of, opened, startPageClient, useCheckedEnginePage, type PageClient, type PageClientOptions } from '../support/page-client';
 
 /** Page and server clocks are different processes; timers may also fire a little early. */
 const TIMER_SLACK_MS = 5;
@@ -18,9 +18,9 @@ const isNumbered = (e: LogEntry) => e.kind === 'message' && !!e.data?.startsWith
 
 // ---------------------------------------------------------------------------------------------
 
-let browser: Browser;
+let browser: EngineBrowser;
 beforeAll(async () => {
-  browser = await launchChromium();
+  browser = await launchBrowser();
 });
 afterAll(async () => {
   await browser?.close();
@@ -32,7 +32,7 @@ afterAll(async () => {
  */
 async function setUp(path: string, options: Partial<PageClientOptions> = {}) {
   const server = await useFaultServer();
-  const { page } = await useCheckedPage({ browser });
+  const { page } = await useCheckedEnginePage({ browser });
   const client = await startPageClient(page, { url: `${server.url}${path}`, retry: FAST_RETRY, connectTimeout: 2000, closeTimeout: 500, waitTimeout: 5000, ...options });
   await client.until('open', opened(1));
   return { server, client };
@@ -56,7 +56,7 @@ async function settle(client: PageClient, server: FaultServer) {
   await server.waitFor((e) => e.kind === 'message' && e.data === 'marker', { timeout: 3000 });
 }
 
-describe('outbox across an outage in Chromium', () => {
+describe(`outbox across an outage in ${ENGINE_TITLE}`, () => {
   test('10 messages sent during an outage all arrive after the reconnect, in order, exactly once', async () => {
     // Retries at most 2 s apart (not FAST_RETRY's 400 ms): Chromium delays every new WebSocket of
     // a page by rand(1–5 s) × 2^(pending + failed ÷ (succeeded + 1)) ÷ 65 536 (network service,
@@ -109,7 +109,7 @@ describe('outbox across an outage in Chromium', () => {
   });
 });
 
-describe('server instructions in Chromium', () => {
+describe(`server instructions in ${ENGINE_TITLE}`, () => {
   test('an auth close (4401 in authCodes) calls refresh, and the next connect carries the new token', async () => {
     const { server, client } = await setUp('/auth', { tokenAuth: true, authCodes: [4401] });
     expect(connects(server)[0]!.path).toBe('/auth?token=old-token');
@@ -131,23 +131,42 @@ describe('server instructions in Chromium', () => {
     expect(connects(server)).toHaveLength(2);
   });
 
-  test('a retryAfter hint with 1013 sets the delay: the next connect comes at least 500 ms later', async () => {
+  test('a retryAfter hint sets the delay: the next connect comes at least 500 ms later (WebKit: 1013 arrives as 1006, so the hint rides on 1011)', async () => {
     // tryAgainLaterDelay 50 and random 0: without the hint the retry would come after ~50 ms.
     const { server, client } = await setUp('/hint', { retry: { ...FAST_RETRY, tryAgainLaterDelay: 50 }, random: 0 });
-    const mark = server.mark();
+    let mark = server.mark();
+    let code = 1013;
+    let category = 'try-again-later';
+    if (ENGINE === 'webkit') {
+      // WebKit rejects 1013 (engines.test.ts): the page sees error + 1006 and no reason, so the
+      // hint is lost and the client retries after its ordinary backoff (0 ms with random 0).
+      server.closeAll(1013, '{"retryAfter":0.5}');
+      const lost = await client.until('a retry scheduled', (l) => of(l, 'reconnecting')[0]);
+      expect(lost.close).toMatchObject({ code: 1006, reason: '', category: 'network', action: 'reconnect' });
+      expect(lost.close!.retryAfter).toBeUndefined();
+      expect(lost.delay).toBe(0);
+      await client.until('reopened', opened(2));
+      await new Promise((r) => setTimeout(r, FAST_RETRY.minUptime + 100)); // stable again
+      mark = server.mark();
+      // The same hint on a code WebKit passes through.
+      code = 1011;
+      category = 'server-error';
+    }
 
-    server.closeAll(1013, '{"retryAfter":0.5}');
-    const log = await client.until('a retry scheduled', (l) => of(l, 'reconnecting').length >= 1);
-    const r = of(log, 'reconnecting')[0]!;
-    expect(r.close).toMatchObject({ code: 1013, category: 'try-again-later', retryAfter: 500, action: 'reconnect' });
+    server.closeAll(code, '{"retryAfter":0.5}');
+    const log = await client.until('a retry scheduled', (l) => of(l, 'reconnecting').length >= 1 && of(l, 'reconnecting').at(-1)!.close?.code === code);
+    const r = of(log, 'reconnecting').at(-1)!;
+    expect(r.close).toMatchObject({ code, category, retryAfter: 500, action: 'reconnect' });
     expect(r.delay).toBeGreaterThanOrEqual(500);
 
     const sent = await server.waitFor('close-sent', { since: mark });
     const next = await server.waitFor('connect', { since: mark, timeout: 3000 });
     const gap = next.mono - sent.mono;
-    console.info(`[messages] retryAfter 0.5 s: client delay ${r.delay} ms, server saw the next connect ${gap.toFixed(0)} ms after its close`);
+    console.info(`[messages] ${ENGINE} retryAfter 0.5 s: client delay ${r.delay} ms, server saw the next connect ${gap.toFixed(0)} ms after its close`);
+    // A lower bound only: how late the attempt lands after its timer measures the machine.
     expect(gap).toBeGreaterThanOrEqual(500 - TIMER_SLACK_MS);
-    expect(gap).toBeLessThan(500 * 1.2 + 1500); // sanity
-    await client.until('reopened', opened(2));
+    // The scheduled delay is the hint plus at most its jitter (max(20 %, 1 s)), as reported.
+    expect(r.delay).toBeLessThan(500 + 1000);
+    await client.until('reopened', (l) => of(l, 'open').length >= (ENGINE === 'webkit' ? 3 : 2));
   });
 });

@@ -1,7 +1,7 @@
 /**
  * The self-contained build (`dist/browser/resilient-ws.min.js`) is usable from a plain
  * `<script type="module">` with no bundler and no import map: it has no bare imports, exports the
- * public API, and works in Chromium against a real server.
+ * public API, and works in each engine (Chromium, Firefox, WebKit) against a real server.
  *
  * Needs `npm run build` first (npm test builds before testing).
  */
@@ -11,7 +11,8 @@ import { pathToFileURL } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import * as source from '../../src/index';
 import { zhCN } from '../../src/i18n/zh-CN';
-import { REPO_ROOT, useBrowserPage, waitForPage } from '../support/chromium';
+import { REPO_ROOT } from '../support/chromium';
+import { ENGINE_TITLE, useEnginePage, waitInPage } from '../support/browsers';
 import { useFaultServer } from '../support/fixtures';
 
 const BUILD = join(REPO_ROOT, 'dist', 'browser', 'resilient-ws.min.js');
@@ -65,24 +66,25 @@ describe('the self-contained browser build', () => {
     expect(Object.keys(zh.zhCN).sort()).toEqual(Object.keys(zhCN).sort());
   });
 
-  test('loads in Chromium from a plain <script type=module>, connects and receives the echo', async () => {
+  test(`loads in ${ENGINE_TITLE} from a plain <script type=module>, connects and receives the echo`, async () => {
     const server = await useFaultServer();
-    const { page, pageErrors, consoleLines } = await useBrowserPage({
+    const { page } = await useEnginePage({
       path: `/test/browser/standalone.html?ws=${encodeURIComponent(server.url)}`,
       waitForLibrary: false,
     });
-    const describe = () => `page errors: ${JSON.stringify(pageErrors)}\nconsole: ${JSON.stringify(consoleLines)}`;
-    await waitForPage(page, () => (window as unknown as { __standalone?: { messages: string[] } }).__standalone?.messages.length === 1, {
+    const { consoleLines } = page;
+    const describe = async () => `page errors: ${JSON.stringify(await page.pageErrors())}\nconsole: ${JSON.stringify(consoleLines)}`;
+    await waitInPage(page, () => (window as unknown as { __standalone?: { messages: string[] } }).__standalone?.messages.length === 1, undefined, {
       message: describe,
     });
     const seen = await page.evaluate(() => (window as unknown as { __standalone: { status: string[]; messages: string[] } }).__standalone);
     expect(seen.messages).toEqual(['hello from a plain <script type=module>']);
     expect(seen.status).toEqual(['connecting', 'open']);
-    expect(await page.locator('#messages li').allTextContents()).toEqual(['hello from a plain <script type=module>']);
+    expect(await page.evaluate(() => [...document.querySelectorAll('#messages li')].map((li) => li.textContent))).toEqual(['hello from a plain <script type=module>']);
     const received = await server.waitFor((e) => e.kind === 'message' && e.data === 'hello from a plain <script type=module>');
     expect(received.binary).toBe(false);
     expect((await server.waitFor('connect')).path).toBe('/standalone');
-    expect(pageErrors).toEqual([]);
+    expect(await page.pageErrors()).toEqual([]);
     expect(consoleLines.filter((l) => /Content Security Policy|Failed to resolve module specifier/i.test(l))).toEqual([]);
   });
 });

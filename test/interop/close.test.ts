@@ -108,13 +108,14 @@ describe('libhv-style close: reason bytes where the status code belongs', () => 
     const { page, pageErrors } = await useBrowserPage({ browser });
     const client = await startPageClient(page, { url: `${server.url}/storm`, heartbeat: false, retry: { initialDelay: 200 }, random: 0.5 });
 
-    const windowMs = 3_000;
-    await sleep(windowMs);
+    // Wait for what the client scheduled, not for a wall-clock window (a busy machine makes fewer
+    // attempts per second): four retries, then no storm: one connection per scheduled attempt.
+    await client.until('four retries scheduled', (r) => retries(r).length >= 4, 10_000);
     const recs = await client.records();
     const connects = server.log.filter((e) => e.kind === 'connect').length; // read after: ≥ the opens seen
-    // Connections at about 0, 0.1, 0.3, 0.7, 1.5 s (then 3.1 s): each opens and is closed at once.
-    expect(connects).toBeGreaterThanOrEqual(4);
-    expect(connects).toBeLessThanOrEqual(7);
+    // Each connection opens and is closed at once; at most the next one is on its way.
+    expect(connects).toBeGreaterThanOrEqual(retries(recs).length);
+    expect(connects).toBeLessThanOrEqual(retries(recs).length + 1);
     // Every connection opened in the page (the last one may still be on its way when sampled).
     expect(connects - opens(recs).length).toBeGreaterThanOrEqual(0);
     expect(connects - opens(recs).length).toBeLessThanOrEqual(1);
@@ -191,8 +192,8 @@ describe('closing handshake timeout', () => {
 
     const [close] = await client.until('the close', (r) => closes(r), 5_000);
     const tookMs = close!.t - started;
+    // A lower bound only (the wait above is bounded): it was the timeout that ended it.
     expect(tookMs).toBeGreaterThanOrEqual(990);
-    expect(tookMs).toBeLessThan(3_000);
     expect(close!.close).toMatchObject({ code: 1006, wasClean: false, initiatedBy: 'client', category: 'client', action: 'stop' });
     const snap = await client.snapshot();
     expect(snap.status).toBe('closed');

@@ -43,8 +43,8 @@ describe('nginx reverse proxy (proxy_read_timeout 3s)', () => {
     // nginx closes TCP without a close frame: the browser reports 1006.
     expect(cut!.close).toMatchObject({ code: 1006, wasClean: false, initiatedBy: 'network', category: 'network', action: 'reconnect', duringConnect: false });
     const idleFor = cut!.t - open!.t;
+    // A lower bound only (the wait above is bounded); nginx's error log says it was its timeout.
     expect(idleFor).toBeGreaterThanOrEqual(2_500);
-    expect(idleFor).toBeLessThan(6_000);
     expect(await nginx.errorLog()).toContain(UPSTREAM_TIMEOUT);
 
     const recs = await client.until('the reconnection', (r) => opens(r).length === 2 && r, 5_000);
@@ -75,7 +75,8 @@ describe('nginx reverse proxy (proxy_read_timeout 3s)', () => {
     const pings = upstream.log.filter((e) => e.kind === 'message' && e.data === 'ping').map((e) => e.mono);
     expect(pings.length).toBeGreaterThanOrEqual(3);
     expect(pings.length).toBeLessThanOrEqual(8);
-    for (let i = 1; i < pings.length; i++) expect(pings[i]! - pings[i - 1]!).toBeLessThan(2_000);
+    // No gap reached the read timeout (nginx would have cut the connection: asserted above).
+    for (let i = 1; i < pings.length; i++) expect(pings[i]! - pings[i - 1]!).toBeLessThan(3_000);
     expect(await nginx.errorLog()).not.toContain(UPSTREAM_TIMEOUT);
   });
 
@@ -94,11 +95,11 @@ describe('nginx reverse proxy (proxy_read_timeout 3s)', () => {
     await nginx.stop();
     const [cut] = await client.until('the cut', (r) => closes(r));
     expect(cut!.close).toMatchObject({ code: 1006, category: 'network', action: 'reconnect', duringConnect: false });
-    // Proxy down: refused attempts back off (100, 200, 400, 500, 500… ms).
-    await sleep(1_500);
-    const whileDown = closes(await client.records()).slice(1);
-    expect(whileDown.length).toBeGreaterThanOrEqual(2);
-    expect(whileDown.length).toBeLessThanOrEqual(6);
+    // Proxy down: refused attempts back off; the client schedules 100, 200, 400, 500, 500… ms
+    // (asserted as reported, not as counts in a wall-clock window).
+    const downRecs = await client.until('two failed attempts while down', (r) => closes(r).length >= 3 && r, 10_000);
+    const whileDown = closes(downRecs).slice(1);
+    expect(retries(downRecs).map((r) => r.delay)).toEqual([100, 200, 400, 500, 500, 500, 500].slice(0, retries(downRecs).length));
     expect(whileDown.every((c) => c.close.category === 'connect-failed' && c.close.action === 'reconnect')).toBe(true);
 
     await nginx.start();

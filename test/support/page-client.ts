@@ -12,6 +12,7 @@
  */
 import { expect, onTestFinished } from 'vitest';
 import { useBrowserPage, type BrowserPage, type BrowserPageOptions, type Page } from './chromium';
+import { useEnginePage, type EnginePage, type EnginePageFixture, type EnginePageOptions } from './browsers';
 import type { CloseAction, CloseInfo, ClientOptions, ConnectionStatus, SendResult, Snapshot } from '../../src/index';
 
 /** JSON-able client options (`random` as a constant), plus what the recorder itself should do. */
@@ -107,6 +108,19 @@ export interface PageClient {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
+/** A page of any engine ({@link EnginePage}), or a Playwright page (Chromium-only tests, interop). */
+export type AnyPage = Page | EnginePage;
+
+/** What this module needs of a page: evaluate a function with one JSON-able argument. */
+interface Evaluator {
+  evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
+}
+
+function evaluator(page: AnyPage): Evaluator {
+  if ('engine' in page) return { evaluate: (fn, arg) => page.evaluate(fn, arg) };
+  return { evaluate: (fn, arg) => page.evaluate(fn as (a: unknown) => never, arg as unknown) };
+}
+
 /** Compact one-line-per-record dump for failure messages. */
 export function describeRecords(recs: readonly Rec[], last = 40): string {
   return recs
@@ -123,7 +137,8 @@ export function describeRecords(recs: readonly Rec[], last = 40): string {
  * records every URL it is constructed with, and start recording its events. `dispose()` is
  * registered with `onTestFinished`.
  */
-export async function startPageClient(page: Page, options: PageClientOptions): Promise<PageClient> {
+export async function startPageClient(target: AnyPage, options: PageClientOptions): Promise<PageClient> {
+  const page = evaluator(target);
   const { waitTimeout = 10_000, ...pageOptions } = options;
   const id = await page.evaluate((opts) => {
     const w = window as unknown as PageWindow;
@@ -229,7 +244,7 @@ export async function startPageClient(page: Page, options: PageClientOptions): P
       ),
     connect: () => page.evaluate((cid) => (window as unknown as Win).__pageClients!.clients[cid]!.client.connect(), id),
     sockets: () => page.evaluate((cid) => (window as unknown as Win).__pageClients!.clients[cid]!.sockets, id),
-    now: () => page.evaluate(() => performance.now()),
+    now: () => page.evaluate(() => performance.now(), undefined),
     until: until as PageClient['until'],
   };
 
@@ -247,6 +262,18 @@ export async function useCheckedPage(options: BrowserPageOptions): Promise<Brows
   const fixture = await useBrowserPage(options);
   onTestFinished(() => {
     expect(fixture.pageErrors).toEqual([]);
+  });
+  return fixture;
+}
+
+/**
+ * {@link useEnginePage} for the engine of this test process, and the test fails if the page threw
+ * an uncaught error (read at the end of the test).
+ */
+export async function useCheckedEnginePage(options: EnginePageOptions = {}): Promise<EnginePageFixture> {
+  const fixture = await useEnginePage(options);
+  onTestFinished(async () => {
+    expect(await fixture.page.pageErrors()).toEqual([]);
   });
   return fixture;
 }
@@ -283,10 +310,11 @@ interface RawWindow {
  * `sendOnOpen` once open). Returns a function that reads the report so far.
  */
 export async function openRawSocket(
-  page: Page,
+  target: AnyPage,
   url: string,
   { protocols, sendOnOpen }: { protocols?: string[]; sendOnOpen?: string } = {},
 ): Promise<() => Promise<RawSocketReport>> {
+  const page = evaluator(target);
   const rid = await page.evaluate(
     ([u, p, m]) => {
       const w = window as unknown as RawWindow;

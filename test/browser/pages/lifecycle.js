@@ -6,6 +6,9 @@
 // page transitions are also kept in sessionStorage so they survive a reload.
 // @ts-ignore -- a URL path resolved by the browser (the static server serves the repo root).
 import * as RWS from '/dist/browser/resilient-ws.min.js';
+import { recordPageErrors } from '../page-errors.js';
+
+recordPageErrors();
 
 /** @typedef {import('../../../src/index').Client<unknown, unknown>} Client */
 /** @typedef {{ t: number, type: string } & Record<string, unknown>} Rec */
@@ -51,6 +54,23 @@ for (const type of ['pagehide', 'pageshow']) {
     const rec = { t: now(), type, persisted: /** @type {PageTransitionEvent} */ (e).persisted };
     log.push(rec);
     remember(rec);
+  });
+}
+
+// `?raw=ws://…`: also a plain WebSocket, closed (1000) at pagehide like the client's, whose
+// events are recorded as `raw` entries: what the engine itself does with such a socket later.
+const rawUrl = new URLSearchParams(location.search).get('raw');
+if (rawUrl) {
+  const raw = new WebSocket(rawUrl);
+  for (const type of ['open', 'error', 'close']) {
+    raw.addEventListener(type, (e) => {
+      const c = /** @type {CloseEvent} */ (e);
+      log.push({ t: now(), type: 'raw', event: type, ...(type === 'close' ? { code: c.code, wasClean: c.wasClean } : {}) });
+    });
+  }
+  window.addEventListener('pagehide', () => {
+    log.push({ t: now(), type: 'raw', event: 'closed-at-pagehide', readyState: raw.readyState });
+    if (raw.readyState === WebSocket.OPEN) raw.close(1000, 'page hidden');
   });
 }
 
