@@ -85,7 +85,6 @@ export function createEngine<Incoming = RawMessage, Outgoing = unknown>(
     },
     emit: bus.deliver,
     report: (error, inSnapshot = true) => run.dispatch({ type: 'report', error, inSnapshot }),
-    log: bus.log,
     timer: timers.timer,
     users: () => bus.subscribers + messageHandlers,
     guard: (what, fn, fallback) => guard(run, what, fn, fallback),

@@ -43,7 +43,6 @@ export interface FeatureContext<Incoming = unknown, Outgoing = unknown> {
   emit(name: 'drop' | 'rtt' | 'error', payload: unknown): void;
   /** A background failure: logged, emitted as `error`, and (with `inSnapshot`) kept in `lastError`. */
   report(error: ResilientWsError, inSnapshot?: boolean): void;
-  log(level: 'debug' | 'info' | 'warn' | 'error', message: string, data?: unknown): void;
   /** A timer of this feature's own. */
   timer(callback: () => void): OwnedTimer;
   /** Subscribers plus `message` handlers: who uses the connection. */

@@ -1,4 +1,4 @@
-import { MAX_DELAY, retryDelay, parseServerHint, type RetrySettings, type ServerHint } from './backoff.js';
+import { MAX_DELAY, retryDelay, type RetrySettings, type ServerHint } from './backoff.js';
 import type { CloseAction, CloseCategory } from './close-codes.js';
 import { decideClose, type Ending } from './decide.js';
 import { fail, type ResilientWsError } from './errors.js';
@@ -456,4 +456,3 @@ function closeInfo(
   return info;
 }
 
-export { parseServerHint };

@@ -3,7 +3,7 @@ import type { Feature } from '../core/feature.js';
 import { keepAlive } from '../features/keep-alive.js';
 
 /**
- * A framework-free, reference-counted table of shared connections, used by the React hook and
+ * A framework-free table of shared connections, used by the React hook and
  * the Vue composable so several components reuse one client. Nothing here knows about
  * reconnecting, heartbeats or queues, nor keeps time: a client holds itself alive (its
  * keep-alive feature) and tells the registry when it is unused.
