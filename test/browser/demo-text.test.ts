@@ -9,61 +9,22 @@
  *
  * Needs `npm run build` first (npm test builds before testing).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { launchChromium, REPO_ROOT, type Browser, type Page } from '../support/chromium';
+import { launchChromium, type Browser, type Page } from '../support/chromium';
+import { startDemoServer, stopDemoServer, type DemoServer } from '../support/demo-server';
 
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-interface Demo {
-  url: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
-/** Starts `node demo/server.mjs` on free ports; resolves once it printed its URL. */
-async function startDemo(timeout = 90_000): Promise<Demo> {
-  const env = { ...process.env };
-  delete env.PORT;
-  delete env.WS_PORT;
-  const child = spawn(process.execPath, ['demo/server.mjs', '--port', '0', '--ws-port', '0'], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const url = /^DEMO_URL=(\S+)$/m.exec(out)?.[1];
-    if (url && /Press Ctrl-C/.test(out)) return { url, child, output: () => out, exited };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`demo server did not start (exit ${child.exitCode}):\n${out}`);
-    }
-    await delay(25);
-  }
-}
-
-async function stopDemo(demo: Demo | undefined): Promise<void> {
-  if (!demo || demo.child.exitCode !== null) return;
-  demo.child.kill('SIGTERM');
-  const code = await Promise.race([demo.exited, delay(8_000).then(() => 'timeout' as const)]);
-  if (code === 'timeout') {
-    demo.child.kill('SIGKILL');
-    await Promise.race([demo.exited, delay(2_000)]);
-  }
-}
-
-let demo: Demo;
+let demo: DemoServer;
 let browser: Browser;
 
 beforeAll(async () => {
-  [demo, browser] = await Promise.all([startDemo(), launchChromium()]);
+  [demo, browser] = await Promise.all([startDemoServer(), launchChromium()]);
 }, 120_000);
 
 afterAll(async () => {
   await Promise.race([browser?.close(), delay(10_000)]);
-  await stopDemo(demo);
+  await stopDemoServer(demo);
 });
 
 /** Opens a demo page in a fresh context and waits until its client is open. */

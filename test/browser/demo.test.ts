@@ -6,7 +6,7 @@
  * Needs `npm run build` first (npm test builds before testing): the plain page loads exactly
  * dist/browser/resilient-ws.min.js and dist/browser/i18n/zh-CN.min.js.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { createServer, connect as tcpConnect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vit
 import { CloseCode, classifyCode, en, type CloseAction, type CloseCategory, type MessageCatalog } from '../../src/index';
 import { zhCN } from '../../src/i18n/zh-CN';
 import { launchChromium, REPO_ROOT, type Browser, type Page } from '../support/chromium';
+import { startDemoServer, stopDemoServer, type DemoServer } from '../support/demo-server';
 
 const SCREENSHOTS = join(REPO_ROOT, 'test-results', 'screenshots');
 const POLICY =
@@ -24,49 +25,7 @@ const POLICY =
 // The demo server as a child process
 // ---------------------------------------------------------------------------------------------
 
-interface Demo {
-  url: string;
-  wsUrl: string;
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-}
-
 const delay = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts `node demo/server.mjs ARGS` and resolves once it printed DEMO_URL and DEMO_WS_URL. */
-async function startDemo(args: string[] = ['--port', '0', '--ws-port', '0'], timeout = 90_000): Promise<Demo> {
-  const env = { ...process.env };
-  delete env.PORT;
-  delete env.WS_PORT;
-  const child = spawn(process.execPath, ['demo/server.mjs', ...args], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  child.stderr!.setEncoding('utf8').on('data', (c: string) => (out += c));
-  const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
-  const deadline = Date.now() + timeout;
-  for (;;) {
-    const url = /^DEMO_URL=(\S+)$/m.exec(out)?.[1];
-    const wsUrl = /^DEMO_WS_URL=(\S+)$/m.exec(out)?.[1];
-    if (url && wsUrl && /Press Ctrl-C/.test(out)) return { url, wsUrl, child, output: () => out, exited };
-    if (child.exitCode !== null || Date.now() > deadline) {
-      child.kill('SIGKILL');
-      throw new Error(`demo server did not start (exit ${child.exitCode}):\n${out}`);
-    }
-    await delay(25);
-  }
-}
-
-/** SIGTERM, then SIGKILL after 8 s. Resolves with the exit code. */
-async function stopDemo(demo: Demo | undefined, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
-  if (!demo) return null;
-  if (demo.child.exitCode === null) demo.child.kill(signal);
-  const code = await Promise.race([demo.exited, delay(8_000).then(() => 'timeout' as const)]);
-  if (code !== 'timeout') return code;
-  demo.child.kill('SIGKILL');
-  await Promise.race([demo.exited, delay(2_000)]);
-  throw new Error(`demo server did not stop within 8 s of ${signal}:\n${demo.output()}`);
-}
 
 /** Whether something accepts TCP connections on 127.0.0.1:port. */
 function accepts(port: number): Promise<boolean> {
@@ -80,17 +39,17 @@ function accepts(port: number): Promise<boolean> {
   });
 }
 
-let demo: Demo;
+let demo: DemoServer;
 let browser: Browser;
 
 beforeAll(async () => {
   await mkdir(SCREENSHOTS, { recursive: true });
-  [demo, browser] = await Promise.all([startDemo(), launchChromium()]);
+  [demo, browser] = await Promise.all([startDemoServer(), launchChromium()]);
 }, 120_000);
 
 afterAll(async () => {
   await Promise.race([browser?.close(), delay(10_000)]);
-  await stopDemo(demo);
+  await stopDemoServer(demo);
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -611,13 +570,13 @@ describe('page and server', () => {
   });
 
   test('Ctrl-C (SIGINT) stops the page server and the WebSocket server', async () => {
-    const other = await startDemo();
-    onTestFinished(() => stopDemo(other).then(() => undefined));
+    const other = await startDemoServer();
+    onTestFinished(() => stopDemoServer(other).then(() => undefined));
     const pagePort = Number(new URL(other.url).port);
     const wsPort = Number(new URL(other.wsUrl).port);
     expect(await accepts(pagePort)).toBe(true);
     expect(await accepts(wsPort)).toBe(true);
-    expect(await stopDemo(other, 'SIGINT')).toBe(0);
+    expect(await stopDemoServer(other, 'SIGINT')).toBe(0);
     expect(other.output()).toContain('stopped.');
     expect(await accepts(pagePort)).toBe(false);
     expect(await accepts(wsPort)).toBe(false);
