@@ -9,32 +9,10 @@
  * gaps are logged, not asserted. Needs `npm run build` first.
  */
 import { describe, expect, test } from 'vitest';
-import { freezePage, resumePage, type Page } from '../support/chromium';
+import { freezePage, resumePage } from '../support/chromium';
 import { connects, useFaultServer } from '../support/fixtures';
-import { describeRecords, of, opened, startPageClient, useCheckedPage, type PageClientOptions, type Rec } from '../support/page-client';
+import { describeRecords, of, opened, PROMPT_WAIT_MS, signalAt, startStableClient, useCheckedPage } from '../support/page-client';
 import { sleep } from '../support/wait';
-
-/** ~10 s before any retry: only a lifecycle handler can reconnect sooner. */
-const SLOW_RETRY = { initialDelay: 10_000, maxDelay: 10_000, minUptime: 300 };
-const SLOW_RANDOM = 0.999;
-/** Long enough to wait for a lifecycle reconnect, shorter than the ~10 s backoff. */
-const PROMPT_WAIT_MS = 8000;
-
-const startClient = (page: Page, options: PageClientOptions) => startPageClient(page, { waitTimeout: 5000, recordSignals: true, ...options });
-const signalAt = (log: readonly Rec[], name: string) => of(log, 'signal').find((r) => r.signal === name);
-
-async function startStableClient(page: Page, url: string, { grace }: { grace: number }) {
-  const client = await startClient(page, {
-    url,
-    retry: SLOW_RETRY,
-    random: SLOW_RANDOM,
-    heartbeat: { interval: 1000, timeout: 1000, grace },
-    closeTimeout: 500,
-  });
-  await client.until('open', opened(1));
-  await sleep(SLOW_RETRY.minUptime + 100); // stable: the attempt counter is back to 0
-  return client;
-}
 
 /** A page of a freezable Chromium (no Playwright focus emulation: see chromium.ts). */
 const openPage = () => useCheckedPage({ freezable: true });

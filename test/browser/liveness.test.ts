@@ -21,40 +21,11 @@ import { REPO_ROOT } from '../support/chromium';
 import { CAN, ENGINE, ENGINE_TITLE, launchBrowser, type EngineBrowser, type EnginePage } from '../support/browsers';
 import { FAST_RETRY, connects, useFaultServer } from '../support/fixtures';
 import { recordObservation } from '../support/observations';
-import { describeRecords, of, opened, startPageClient, statusIs, useCheckedEnginePage, type PageClientOptions, type Rec } from '../support/page-client';
+import { describeRecords, of, opened, PROMPT_WAIT_MS, signalAt, startSignalClient, startStableClient, statusIs, useCheckedEnginePage } from '../support/page-client';
 import { sleep } from '../support/wait';
 
-/** ~10 s before any retry: only a lifecycle handler can reconnect sooner. */
-const SLOW_RETRY = { initialDelay: 10_000, maxDelay: 10_000, minUptime: 300 };
-const SLOW_RANDOM = 0.999;
-/** Long enough to wait for a lifecycle reconnect, shorter than the ~10 s backoff. */
-const PROMPT_WAIT_MS = 8000;
 /** Slack on top of the heartbeat's own budget for a loaded 2-core machine. */
 const DETECTION_SLACK_MS = 1500;
-
-/**
- * A client in the page that also records the browser signals it hears; waits in this file give
- * up after 5 s unless a test says otherwise.
- */
-const startClient = (page: EnginePage, options: PageClientOptions) => startPageClient(page, { waitTimeout: 5000, recordSignals: true, ...options });
-const signalAt = (log: readonly Rec[], name: string) => of(log, 'signal').find((r) => r.signal === name);
-
-/**
- * For the lifecycle tests: a client whose backoff is ~10 s, its heartbeat allowing `grace` ms, open and
- * stable (the attempt counter is back to 0).
- */
-async function startStableClient(page: EnginePage, url: string, { grace }: { grace: number }) {
-  const client = await startClient(page, {
-    url,
-    retry: SLOW_RETRY,
-    random: SLOW_RANDOM,
-    heartbeat: { interval: 1000, timeout: 1000, grace },
-    closeTimeout: 500,
-  });
-  await client.until('open', opened(1));
-  await sleep(SLOW_RETRY.minUptime + 100); // stable: the attempt counter is back to 0
-  return client;
-}
 
 // ---------------------------------------------------------------------------------------------
 
@@ -73,7 +44,7 @@ describe(`heartbeat in ${ENGINE_TITLE}`, () => {
     const server = await useFaultServer();
     const { page } = await openPage();
     const heartbeat = { interval: 300, timeout: 300 };
-    const client = await startClient(page, { url: `${server.url}/live`, heartbeat, retry: FAST_RETRY, closeTimeout: 500 });
+    const client = await startSignalClient(page, { url: `${server.url}/live`, heartbeat, retry: FAST_RETRY, closeTimeout: 500 });
     await client.until('a heartbeat round trip', (l) => of(l, 'rtt').length >= 1);
     const mark = server.mark();
 
@@ -116,7 +87,7 @@ describe(`heartbeat in ${ENGINE_TITLE}`, () => {
     const { page } = await openPage();
     // A generous pong timeout: a busy machine must not turn a slow pong into a dead connection.
     const timeout = 3000;
-    const client = await startClient(page, { url: `${server.url}/rtt`, heartbeat: { interval: 100, timeout }, retry: FAST_RETRY });
+    const client = await startSignalClient(page, { url: `${server.url}/rtt`, heartbeat: { interval: 100, timeout }, retry: FAST_RETRY });
     await client.until('open', opened(1));
 
     await client.send('hello');
@@ -146,7 +117,7 @@ describe(`heartbeat in ${ENGINE_TITLE}`, () => {
     const server = await useFaultServer({ serverPing: { interval: 100 }, echo: false });
     const { page } = await openPage();
     const timeout = 1000;
-    const client = await startClient(page, { url: `${server.url}/server-ping`, heartbeat: { mode: 'server', timeout }, retry: FAST_RETRY });
+    const client = await startSignalClient(page, { url: `${server.url}/server-ping`, heartbeat: { mode: 'server', timeout }, retry: FAST_RETRY });
     await client.until('open', opened(1));
 
     // Fifteen answered pings span ~1.5 s, longer than `timeout`: only the pings keep it open.
@@ -178,7 +149,7 @@ describe(`browser lifecycle in ${ENGINE_TITLE}`, () => {
       if (!CAN.canGoOffline) {
         // WebDriver has no offline command, so this engine's offline handling cannot be driven
         // here; what can be shown is that nothing parks the client: it is online and retries.
-        const client = await startClient(page, { url: `${server.url}/offline`, retry: FAST_RETRY, closeTimeout: 500 });
+        const client = await startSignalClient(page, { url: `${server.url}/offline`, retry: FAST_RETRY, closeTimeout: 500 });
         await client.until('open', opened(1));
         expect(await page.evaluate(() => navigator.onLine)).toBe(true);
         expect((await client.snapshot()).online).toBe(true);

@@ -340,3 +340,35 @@ export async function openRawSocket(
   );
   return () => page.evaluate((n) => (window as unknown as RawWindow).__rawSockets![n]!, rid);
 }
+
+/** ~10 s before any retry: only a lifecycle handler can reconnect sooner (lifecycle tests). */
+export const SLOW_RETRY = { initialDelay: 10_000, maxDelay: 10_000, minUptime: 300 };
+export const SLOW_RANDOM = 0.999;
+/** Long enough to wait for a lifecycle reconnect, shorter than the ~10 s backoff. */
+export const PROMPT_WAIT_MS = 8000;
+
+/**
+ * A client in the page that also records the browser signals it hears; its waits give up after
+ * 5 s unless a test says otherwise.
+ */
+export const startSignalClient = (page: AnyPage, options: PageClientOptions) => startPageClient(page, { waitTimeout: 5000, recordSignals: true, ...options });
+
+/** The first record of the browser signal `name`. */
+export const signalAt = (log: readonly Rec[], name: string) => of(log, 'signal').find((r) => r.signal === name);
+
+/**
+ * For the lifecycle tests: a client whose backoff is ~10 s, its heartbeat allowing `grace` ms, open
+ * and stable (the attempt counter is back to 0).
+ */
+export async function startStableClient(page: AnyPage, url: string, { grace }: { grace: number }) {
+  const client = await startSignalClient(page, {
+    url,
+    retry: SLOW_RETRY,
+    random: SLOW_RANDOM,
+    heartbeat: { interval: 1000, timeout: 1000, grace },
+    closeTimeout: 500,
+  });
+  await client.until('open', opened(1));
+  await sleep(SLOW_RETRY.minUptime + 100); // stable: the attempt counter is back to 0
+  return client;
+}
