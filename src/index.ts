@@ -5,10 +5,11 @@
  */
 export { createClient } from './core/client.js';
 export type { Client, ClientEvents, DropEvent, DropReason, ReconnectingEvent, SendOptions, SendResult } from './core/api.js';
-export { DEFAULTS, RETRY_DEFAULTS, HEARTBEAT_DEFAULTS, OUTBOX_DEFAULTS, LIFECYCLE_DEFAULTS } from './core/options.js';
+export { DEFAULTS, RETRY_DEFAULTS, HEARTBEAT_DEFAULTS, OUTBOX_DEFAULTS, LIFECYCLE_DEFAULTS, CLOSE_NOTICE_DEFAULTS } from './core/options.js';
 export type {
   ClientOptions,
   Clock,
+  CloseNoticeOptions,
   ClosePolicy,
   HeartbeatOptions,
   LifecycleOptions,
@@ -25,7 +26,7 @@ export { CloseCode, CLOSE_TABLE, classifyCode } from './core/close-codes.js';
 export type { CloseAction, CloseCategory, ClosePolicyTable, CloseRule } from './core/close-codes.js';
 export { backoffDelay, parseServerHint, retryDelay } from './core/backoff.js';
 export type { Jitter, RetrySettings, ServerHint } from './core/backoff.js';
-export type { CloseInfo, CloseInitiator, ConnectionStatus, Snapshot } from './core/state.js';
+export type { CloseInfo, CloseInitiator, ConnectionStatus, ReportedClose, Snapshot } from './core/state.js';
 export { ERROR_NAMES, ResilientWsError, isResilientWsError } from './core/errors.js';
 export type { ResilientWsErrorName } from './core/errors.js';
 export { closeMessage, describeClose, en, renderMessage } from './core/messages.js';
@@ -34,3 +35,5 @@ export { binaryCodec, jsonCodec, textCodec, utf8Length } from './core/codec.js';
 export type { Codec, CodecName, RawMessage, WireData } from './core/codec.js';
 export { isPing, isPong } from './features/heartbeat.js';
 export { maskUrl } from './core/validate.js';
+export { capReason, isServerCode, parseCloseNotice, rebuildReason } from './core/server-close.js';
+export type { CloseNotice, NoticeFields } from './core/server-close.js';

@@ -5,6 +5,7 @@ import type { Feature } from './feature.js';
 import { DEFAULTS, type ClientOptions } from './options.js';
 import { resolveCore } from './resolve.js';
 import { checkNumber } from './validate.js';
+import { closeNotice } from '../features/close-notice.js';
 import { heartbeat } from '../features/heartbeat.js';
 import { lazy } from '../features/lazy.js';
 import { lifecycle } from '../features/lifecycle.js';
@@ -33,8 +34,9 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(options:
 export function createClientWith<Incoming, Outgoing>(options: ClientOptions<Incoming, Outgoing>, extra: readonly Feature<Incoming, Outgoing>[]): Client<Incoming, Outgoing> {
   const config = resolveCore(options, CODECS);
   const features: Feature<Incoming, Outgoing>[] = [];
-  const { heartbeat: hb, outbox: ob, lifecycle: lc, lazy: lz } = options;
+  const { heartbeat: hb, outbox: ob, lifecycle: lc, lazy: lz, closeNotice: cn } = options;
   if (hb !== false) features.push(heartbeat<Incoming, Outgoing>(hb ?? {}));
+  if (cn !== false) features.push(closeNotice<Incoming, Outgoing>(cn ?? {}));
   if (ob !== false) features.push(outbox<Incoming, Outgoing>(ob ?? {}));
   if (lc !== false) features.push(lifecycle<Incoming, Outgoing>(lc ?? {}));
   if (lz !== undefined && lz !== false) features.push(lazy<Incoming, Outgoing>(typeof lz === 'object' ? lz : {}));

@@ -28,7 +28,9 @@ export const CloseCode = {
 /**
  * What kind of close it was. Server and network categories come from the code; the
  * client-side ones (`client`, `connect-failed`, `connect-timeout`, `heartbeat-timeout`,
- * `suspended`) describe closes the client detected or caused itself.
+ * `suspended`) describe closes the client detected or caused itself;
+ * `malformed-close` is a close frame without a status code whose text the client rebuilt
+ * (libhv's reason-only frames).
  */
 export type CloseCategory =
   | 'normal'
@@ -48,6 +50,7 @@ export type CloseCategory =
   | 'application'
   | 'private'
   | 'unknown'
+  | 'malformed-close'
   | 'client'
   | 'connect-failed'
   | 'connect-timeout'

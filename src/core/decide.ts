@@ -28,6 +28,10 @@ export interface CloseFacts {
   readonly how: Ending | null;
   /** The page was just restored (bfcache, resume): a 1006 of the old socket is the browser's doing. */
   readonly quiet: boolean;
+  /** The code and reason came from the server's close notice, or were rebuilt from a reason-only close frame. */
+  readonly via?: 'notice' | 'rebuilt';
+  /** Seconds before reconnecting, from the server's close notice. */
+  readonly retryAfter?: number;
 }
 
 /** The parts of the settings a decision reads. */
@@ -66,11 +70,14 @@ export function decideClose(f: CloseFacts, p: ClosePolicyInput): Decision {
   let builtIn: CloseAction;
   if (how) (category = how.category), (builtIn = 'reconnect');
   else if (duringConnect && code === 1006) (category = 'connect-failed'), (builtIn = 'reconnect');
+  else if (f.via === 'rebuilt') (category = 'malformed-close'), (builtIn = 'reconnect');
   else ({ category, action: builtIn } = classifyCode(code));
   let action = p.policy({ code, reason, wasClean, category, duringConnect });
   if (action === undefined && p.authCodes.includes(code)) action = p.canRefresh ? 'refresh' : 'stop';
   action ??= builtIn;
   if (action === 'refresh' && !p.canRefresh) action = 'stop';
   if (action === 'reconnect' && p.retry.limit === 0) action = 'stop';
-  return { category, action, initiatedBy: how?.by ?? (wasClean ? 'server' : 'network'), hint: reason ? parseServerHint(reason) : null };
+  const parsed = reason ? parseServerHint(reason) : null;
+  const hint = f.retryAfter === undefined ? parsed : { ...parsed, retryAfter: f.retryAfter * 1000 };
+  return { category, action, initiatedBy: how?.by ?? (wasClean || f.via ? 'server' : 'network'), hint };
 }

@@ -266,8 +266,11 @@ function io<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus, r
  * No step, no allocation: an ordinary frame never pays for the effect queue.
  */
 function frameReader<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, run: Run, bus: Bus) {
-  const hooks = run.hooks.filter((h) => h.frame);
-  const hook = hooks.length === 1 ? hooks[0]!.frame! : hooks.length ? (d: RawMessage, e?: { timeStamp?: number }) => hooks.some((h) => h.frame!(d, e)) : null;
+  const hooks = run.hooks.filter((h) => h.frame).map((h) => h.frame!);
+  const [a, b] = hooks;
+  // The common sets (heartbeat, close notice) are called directly: this runs per frame.
+  const hook =
+    hooks.length > 2 ? (d: RawMessage, e?: { timeStamp?: number }) => hooks.some((h) => h(d, e)) : b ? (d: RawMessage, e?: { timeStamp?: number }) => a!(d, e) || b(d, e) : a ?? null;
   const plain = o.codec === (textCodec as unknown);
   return (data: RawMessage, event: { readonly timeStamp?: number } | undefined): void => {
     if (hook && hook(data, event)) return;

@@ -13,3 +13,4 @@ export { outbox } from '../features/outbox.js';
 export { lifecycle } from '../features/lifecycle.js';
 export { lazy, type LazyOptions } from '../features/lazy.js';
 export { refresh, type RefreshOptions } from '../features/refresh.js';
+export { closeNotice } from '../features/close-notice.js';

@@ -3,6 +3,7 @@ import type { CloseAction, CloseCategory } from './close-codes.js';
 import { decideClose, type Ending } from './decide.js';
 import { fail, type ResilientWsError } from './errors.js';
 import { closeMessage, renderMessage, type MessageCatalog, type MessageKey } from './messages.js';
+import { isLostClose, rebuildReason, type CloseNotice } from './server-close.js';
 import { transition as snapshot, type CloseInfo, type LiveFields, type Snapshot, type StateEvent } from './state.js';
 
 /**
@@ -52,6 +53,8 @@ export interface State {
   readonly frozen: boolean;
   /** After a bfcache restore or a resume, a 1006 of the socket that predates it is not a failure, until this time. */
   readonly quietUntil: number;
+  /** The server's in-band close notice on socket `sock`, valid until `until`: what a lost or mangled close that follows meant. */
+  readonly told: (CloseNotice & { readonly sock: number; readonly until: number }) | null;
 }
 
 /** The signals a feature or the API feeds in. Socket inputs carry the id of the socket they concern. */
@@ -74,6 +77,8 @@ export type Input =
   | { readonly type: 'patch'; readonly patch: Partial<LiveFields> }
   | { readonly type: 'report'; readonly error: ResilientWsError; readonly inSnapshot: boolean }
   | { readonly type: 'signal'; readonly name: string; readonly persisted?: boolean }
+  /** The server announced its close in band (the close-notice feature), valid for `window` ms. */
+  | { readonly type: 'notice'; readonly sock: number; readonly notice: CloseNotice; readonly window: number }
   /** Engine-internal: call the url/protocols providers for this attempt, if it is still current. */
   | { readonly type: 'providers'; readonly attempt: number };
 
@@ -131,6 +136,7 @@ export const initialState = (snap: Snapshot): State => ({
   active: false,
   frozen: false,
   quietUntil: -Infinity,
+  told: null,
 });
 
 /** The single entry point: the next state and what to do about it. */
@@ -210,6 +216,10 @@ function reduce(s: State, input: Input, ctx: Ctx, fx: Effect[]): State {
       return patch(s, input.patch);
     case 'report':
       return report(s, fx, input.error, input.inSnapshot);
+    case 'notice':
+      if (p.t !== 'open' || p.sock !== input.sock) return s;
+      fx.push({ type: 'log', level: 'debug', message: `close notice ${input.notice.code}` });
+      return { ...s, told: { ...input.notice, sock: input.sock, until: ctx.now + input.window } };
     default:
       for (const r of ctx.cfg.reducers) {
         const next = r(s, input, ctx, fx);
@@ -340,8 +350,10 @@ export function finalize(s: State, code: number, reason: string, wasClean: boole
   const duringConnect = s.snap.openedAt === null;
   if (how?.error) s = report(s, fx, how.error);
   const quiet = !how && ctx.now < s.quietUntil;
-  const d = decideClose({ code, reason, wasClean, duringConnect, how, quiet }, ctx.cfg);
-  const info = closeInfo(s, ctx, code, reason, wasClean, d.initiatedBy, d.category, d.action, duringConnect, d.hint);
+  const heard = hear(s, code, reason, wasClean, how, ctx);
+  if (s.told) s = { ...s, told: null };
+  const d = decideClose({ ...heard, wasClean, duringConnect, quiet }, ctx.cfg);
+  const info = closeInfo(s, ctx, heard.code, heard.reason, wasClean, d.initiatedBy, d.category, d.action, duringConnect, d.hint, heard);
   if (how?.then === 'idle') {
     emit(fx, 'close', info);
     return set({ ...s, phase: { t: 'idle' } }, { type: 'wait', status: 'idle', close: info });
@@ -356,6 +368,28 @@ export function finalize(s: State, code: number, reason: string, wasClean: boole
     return attempt(patch(s, { lastClose: info }), ctx, fx);
   }
   return afterClose(s, info, d.category, d.hint, ctx, fx, how?.error, how?.urgent);
+}
+
+/** What the server meant by a close: as reported, or what its notice or a rebuilt reason-only frame says instead. */
+interface Heard {
+  readonly code: number;
+  readonly reason: string;
+  readonly how: Ending | null;
+  readonly via?: 'notice' | 'rebuilt';
+  readonly reported?: CloseInfo['reported'];
+  readonly retryAfter?: number;
+}
+
+function hear(s: State, code: number, reason: string, wasClean: boolean, how: Ending | null, ctx: Ctx): Heard {
+  // A close we caused is what we did; a link we gave up on after an error is the network's.
+  if (how && how.by !== 'network') return { code, reason, how };
+  const t = s.told;
+  const told = t && t.sock === sockOf(s.phase) && ctx.now <= t.until ? t : null;
+  const reported = { code, reason, wasClean };
+  if (told && isLostClose(code)) return { code: told.code, reason: told.reason, how: null, via: 'notice', reported, retryAfter: told.retryAfter };
+  // A reason-only close frame: the browser read the text's first two bytes as the code.
+  if (!how && (code < 1000 || code > 4999)) return { code: 1005, reason: rebuildReason(code, reason) ?? reason, how: null, via: 'rebuilt', reported };
+  return { code, reason, how, retryAfter: told?.code === code ? told.retryAfter : undefined };
 }
 
 /** Apply the decision in `close` (or, with no close, the retry of a failed provider). */
@@ -436,6 +470,7 @@ function closeInfo(
   action: CloseAction,
   duringConnect: boolean,
   hint?: ServerHint | null,
+  heard?: Heard,
 ): CloseInfo {
   const attempts = s.failures;
   const info: { -readonly [K in keyof CloseInfo]: CloseInfo[K] } = {
@@ -453,6 +488,7 @@ function closeInfo(
   };
   if (hint?.message !== undefined) info.serverMessage = hint.message;
   if (hint?.retryAfter !== undefined) info.retryAfter = hint.retryAfter;
+  if (heard?.via) (info.via = heard.via), (info.reported = heard.reported);
   return info;
 }
 

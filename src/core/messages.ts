@@ -46,6 +46,7 @@ export const en: MessageCatalog = {
   application: ({ code }) => `The server closed the connection (code ${code}).`,
   private: ({ code }) => `The server closed the connection (code ${code}).`,
   unknown: ({ code }) => `The connection closed unexpectedly (code ${code}).`,
+  'malformed-close': 'The server closed the connection.',
   client: 'Disconnected.',
   'connect-failed': 'Could not connect to the server.',
   'connect-timeout': 'Connecting took too long.',

@@ -130,6 +130,14 @@ export interface LifecycleOptions {
   target?: LifecycleTarget;
 }
 
+/** The server's in-band close notice (see `closeNotice`). */
+export interface CloseNoticeOptions {
+  /** A notice counts for the close that follows within this many ms; later, it is forgotten. @default 5000 */
+  window?: number;
+  /** Recognises a notice in a received frame (raw, before decoding) and returns its fields, or `null` for an ordinary message. The answer is validated like a close (a code a server may send; the reason capped at 123 UTF-8 bytes; `retryAfter` in seconds, finite, ≥ 0); an invalid one is delivered as a message. @default parseCloseNotice — a JSON text frame with `type: "close"` */
+  parse?: (data: RawMessage) => { code: unknown; reason?: unknown; retryAfter?: unknown } | null | undefined;
+}
+
 /** How to answer a close: a table by code/range, or a function (return `undefined` to fall through to the built-in table). */
 export type ClosePolicy = ClosePolicyTable | ((close: Pick<CloseInfo, 'code' | 'reason' | 'wasClean' | 'category' | 'duringConnect'>) => CloseAction | undefined);
 
@@ -163,6 +171,8 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
   outbox?: false | OutboxOptions;
   /** Browser lifecycle handling; `false` ignores every browser signal. @default LIFECYCLE_DEFAULTS */
   lifecycle?: false | LifecycleOptions;
+  /** The server's in-band close notice, used when the close frame after it is lost or mangled; `false` delivers such frames as messages. @default CLOSE_NOTICE_DEFAULTS */
+  closeNotice?: false | CloseNoticeOptions;
   /** Close codes that mean "credentials expired": with `refresh` set they refresh then reconnect, otherwise they stop. @default [3000, 3003] */
   authCodes?: readonly number[];
   /** Called after an auth close (see `authCodes`) before reconnecting at once; reject (or take longer than `connectTimeout`) to stop. @default undefined */
@@ -180,7 +190,7 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
 }
 
 /** Options of the features `createClient` attaches by itself (the lean `createCore` takes features instead). */
-export type FeatureOptionKeys = 'lazy' | 'heartbeat' | 'outbox' | 'lifecycle' | 'refresh' | 'maxRefreshes';
+export type FeatureOptionKeys = 'lazy' | 'heartbeat' | 'outbox' | 'lifecycle' | 'refresh' | 'maxRefreshes' | 'closeNotice';
 
 /** Default retry settings. */
 export const RETRY_DEFAULTS: RetrySettings = {
@@ -216,6 +226,9 @@ export const OUTBOX_DEFAULTS: Required<OutboxOptions> = {
   highWaterMark: 1_048_576,
 };
 
+/** Default close-notice settings. */
+export const CLOSE_NOTICE_DEFAULTS = { window: 5000 };
+
 /** Default lifecycle settings. */
 export const LIFECYCLE_DEFAULTS = { network: true, visibility: true, freeze: true, bfcache: true };
 
@@ -234,4 +247,5 @@ export const DEFAULTS = {
   heartbeat: HEARTBEAT_DEFAULTS,
   outbox: OUTBOX_DEFAULTS,
   lifecycle: LIFECYCLE_DEFAULTS,
+  closeNotice: CLOSE_NOTICE_DEFAULTS,
 } as const;

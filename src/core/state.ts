@@ -26,6 +26,13 @@ export type ConnectionStatus =
 /** Who ended a connection. */
 export type CloseInitiator = 'server' | 'client' | 'network' | 'timeout' | 'heartbeat' | 'browser';
 
+/** A close as the browser's close event reported it. */
+export interface ReportedClose {
+  readonly code: number;
+  readonly reason: string;
+  readonly wasClean: boolean;
+}
+
 /** Everything known about a close, and what the client decided. */
 export interface CloseInfo {
   /** Close code as reported (1006 when no close frame arrived). */
@@ -50,6 +57,14 @@ export interface CloseInfo {
   readonly serverMessage?: string;
   /** Delay the server suggested before reconnecting, in ms, if any. */
   readonly retryAfter?: number;
+  /**
+   * Where `code` and `reason` came from when not straight from the browser's close event:
+   * `'notice'`, the server's in-band close notice (the close that followed was lost or mangled);
+   * `'rebuilt'`, the text of a close frame without a status code (code 1005).
+   */
+  readonly via?: 'notice' | 'rebuilt';
+  /** What the browser reported, when `via` is set. */
+  readonly reported?: ReportedClose;
   /** True when the connection never opened (a failed attempt). */
   readonly duringConnect: boolean;
   /** Wall-clock time of the close (ms since epoch). */

@@ -27,6 +27,7 @@ export const zhCN: MessageCatalog = {
   application: ({ code }) => `服务器关闭了连接(代码 ${code})。`,
   private: ({ code }) => `服务器关闭了连接(代码 ${code})。`,
   unknown: ({ code }) => `连接意外关闭(代码 ${code})。`,
+  'malformed-close': '服务器关闭了连接。',
   client: '已断开连接。',
   'connect-failed': '无法连接到服务器。',
   'connect-timeout': '连接超时。',

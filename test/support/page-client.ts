@@ -45,6 +45,8 @@ export type PageClientOptions = Omit<
 export type RecordedClose = Pick<CloseInfo, 'code' | 'reason' | 'wasClean' | 'initiatedBy' | 'category' | 'action' | 'message' | 'duringConnect'> & {
   serverMessage?: string;
   retryAfter?: number;
+  via?: CloseInfo['via'];
+  reported?: CloseInfo['reported'];
 };
 
 /** One thing the client reported (or, with `recordSignals`, the browser signalled), with `performance.now()` in the page. */
@@ -156,6 +158,8 @@ export async function startPageClient(target: AnyPage, options: PageClientOption
         duringConnect: c.duringConnect,
         ...(c.serverMessage === undefined ? {} : { serverMessage: c.serverMessage }),
         ...(c.retryAfter === undefined ? {} : { retryAfter: c.retryAfter }),
+        // A copy: an object seen twice in one answer does not survive WebDriver BiDi's serialisation.
+        ...(c.via === undefined ? {} : { via: c.via, reported: { ...c.reported! } }),
       }),
     });
     const { closeJson } = state;

@@ -101,7 +101,6 @@ const ROWS: Row[] = [
   { code: 4999, category: 'private', action: 'stop' },
   { code: 1004, category: 'unknown', action: 'reconnect', delay: 500 },
   { code: 2999, category: 'unknown', action: 'reconnect', delay: 500 },
-  { code: 5000, category: 'unknown', action: 'reconnect', delay: 500 },
 ];
 
 describe('close codes through the client', () => {
