@@ -25,6 +25,9 @@
  *   POST /api/fault/blackhole                          stop reading and writing (half-open)
  *   POST /api/fault/down         { ms }                refuse all connections for ms (≤ 60 s)
  *   POST /api/fault/raw-close    { payload }           a close frame whose payload is only text
+ *   POST /api/fault/notice       { code, reason, retryAfter }  the in-band close notice, then a
+ *                                                      TCP close with no close frame (what a libhv
+ *                                                      server does): the client reports the notice
  *   POST /api/fault/reject       { status, count }     answer the next handshake(s) with HTTP status
  *   POST /api/fault/accept                             back to accepting handshakes
  */
@@ -311,6 +314,18 @@ async function main() {
       if (fault.down) throw new Error('the server is already down');
       fault.refuseFor(ms).catch((err) => console.error(`refuseFor failed: ${String(err)}`));
       return { downFor: ms };
+    },
+    notice(body) {
+      const code = int(body.code ?? 4001, 'code');
+      if (!(code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) && !(code >= 3000 && code <= 4999)) {
+        throw new RangeError(`close code ${code} cannot be announced (1000–1003, 1007–1014, 3000–4999)`);
+      }
+      const reason = typeof body.reason === 'string' ? body.reason : 'token expired';
+      const retryAfter = body.retryAfter === undefined ? undefined : int(body.retryAfter, 'retryAfter');
+      const sent = fault.send(JSON.stringify({ type: 'close', code, reason, retryAfter }));
+      // libhv's close(): the TCP connection ends without a close frame (the page sees 1006).
+      setTimeout(() => fault.killAll(), 50);
+      return { sent };
     },
     'raw-close'(body) {
       const payload = typeof body.payload === 'string' ? body.payload : 'server shutting down';

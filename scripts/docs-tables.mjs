@@ -83,7 +83,8 @@ export function closeCodeTable(api) {
     ['3008', 3008],
     ['other 3000–3999', 3001],
     ['4000–4999', 4000],
-    ['anything else (< 1000, 1004, 1016–2999, ≥ 5000)', 2000],
+    ['anything else (1004, 1016–2999)', 2000],
+    ['< 1000, ≥ 5000 (a close frame without a status code: its text read as a code)', 26980],
   ];
   /** @type {Record<string, string>} */
   const notes = {
@@ -94,6 +95,7 @@ export function closeCodeTable(api) {
     3000: 'with a `refresh` hook: refresh credentials, then reconnect at once (`authCodes`)',
     3003: 'with a `refresh` hook: refresh credentials, then reconnect at once (`authCodes`)',
     4000: 'one line of `closePolicy` turns any code or range into `reconnect`',
+    26980: 'the text is rebuilt into `reason` and the close reported as code 1005 (`via: \'rebuilt\'`, `reported` keeps what the browser said); see [Close notices](#close-notices-when-the-close-frame-cannot-say-it)',
   };
   const msg = (/** @type {string} */ key, /** @type {number} */ code) => {
     const t = api.en[key];

@@ -99,6 +99,8 @@ export function classifyCode(code: number): CloseRule {
   if (row) return row;
   if (code >= 3000 && code <= 3999) return rule('application', 'reconnect');
   if (code >= 4000 && code <= 4999) return rule('private', 'stop');
+  // Not a code at all: a close frame without one, its text read as a code (see rebuildReason).
+  if (code < 1000 || code > 4999) return rule('malformed-close', 'reconnect');
   return rule('unknown', 'reconnect');
 }
 

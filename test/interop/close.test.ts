@@ -42,7 +42,7 @@ async function rawReport(read: () => Promise<RawSocketReport>, timeout = 5_000):
 }
 
 describe('libhv-style close: reason bytes where the status code belongs', () => {
-  test('ASCII reason "idle too long": Chromium reads "id" as close code 26980 and reason "le too long"; the client reconnects', async () => {
+  test('ASCII reason "idle too long": Chromium reads "id" as close code 26980 and reason "le too long"; the client rebuilds the text and reconnects', async () => {
     const server = await useFaultServer();
     closeEveryConnectionWith(server, 'idle too long');
     const fixture = await useBrowserPage({ browser });
@@ -55,14 +55,16 @@ describe('libhv-style close: reason bytes where the status code belongs', () => 
     const client = await startPageClient(fixture.page, { url: `${server.url}/client-ascii`, heartbeat: false, retry: { initialDelay: 200 }, random: 0.5 });
     const [first] = await client.until('the first close', (r) => closes(r));
     expect(first!.close).toEqual({
-      code: 26980,
-      reason: 'le too long',
+      code: 1005,
+      reason: 'idle too long',
       wasClean: true,
       initiatedBy: 'server',
-      category: 'unknown',
+      category: 'malformed-close',
       action: 'reconnect',
-      message: 'The connection closed unexpectedly (code 26980). Reconnecting…',
+      message: 'The server closed the connection. Reconnecting…',
       duringConnect: false,
+      via: 'rebuilt',
+      reported: { code: 26980, reason: 'le too long', wasClean: true },
     });
     await client.until('the reconnection', (r) => opens(r).length >= 2);
     expect(fixture.pageErrors).toEqual([]);

@@ -39,14 +39,14 @@ const ROWS: [code: number, category: CloseCategory, action: CloseAction][] = [
   [4001, 'private', 'stop'],
   [4999, 'private', 'stop'],
   // everything else: unknown, retried
-  [0, 'unknown', 'reconnect'],
-  [999, 'unknown', 'reconnect'],
+  [0, 'malformed-close', 'reconnect'],
+  [999, 'malformed-close', 'reconnect'],
   [1004, 'unknown', 'reconnect'],
   [1016, 'unknown', 'reconnect'],
   [2000, 'unknown', 'reconnect'],
   [2999, 'unknown', 'reconnect'],
-  [5000, 'unknown', 'reconnect'],
-  [65535, 'unknown', 'reconnect'],
+  [5000, 'malformed-close', 'reconnect'],
+  [65535, 'malformed-close', 'reconnect'],
 ];
 
 describe('classifyCode', () => {
