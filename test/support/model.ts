@@ -29,7 +29,10 @@ const EVENT_TYPES: readonly EventType[] = ['status', 'open', 'message', 'close',
 const CALLS = ['close', 'reconnect', 'connect', 'dispose', 'send'] as const;
 type Call = (typeof CALLS)[number];
 const SIGNALS = ['online', 'offline', 'visible', 'hidden', 'freeze', 'resume', 'pagehide', 'pageshow'] as const;
-const CLOSE_CODES = [1000, 1001, 1006, 1008, 1011, 1012, 1013, 3000, 4000, 4999] as const;
+// 26980: a reason-only close frame ("id…" read as the code).
+const CLOSE_CODES = [1000, 1001, 1006, 1008, 1011, 1012, 1013, 3000, 4000, 4999, 26980] as const;
+/** In-band close notices (README "Close notices"): one that stops, one that waits. */
+const NOTICES = { notice4001: '{"type":"close","code":4001,"reason":"token expired"}', notice1013: '{"type":"close","code":1013,"reason":"busy","retryAfter":2}' } as const;
 
 /** The invariants, by name. */
 export const INVARIANTS = [
@@ -50,7 +53,7 @@ export type Action =
   | { t: 'connect' | 'reconnect' | 'send' | 'dispose' | 'subscribe' | 'unsubscribe' | 'clearOutbox' | 'onMessage' | 'offMessage' }
   | { t: 'close'; code: 1000 | 4000 }
   | { t: 'open' | 'error' | 'failHandshake' | 'drop' | 'echoClose' | 'staleClose' }
-  | { t: 'message'; data: 'data' | 'pong' | 'ping' }
+  | { t: 'message'; data: 'data' | 'pong' | 'ping' | keyof typeof NOTICES }
   | { t: 'serverClose'; code: (typeof CLOSE_CODES)[number] }
   | { t: 'advance'; ms: number }
   | { t: 'signal'; s: (typeof SIGNALS)[number] }
@@ -109,6 +112,8 @@ export function actionArb(reentrant: boolean): fc.Arbitrary<Action> {
     { t: 'message', data: 'data' },
     { t: 'message', data: 'pong' },
     { t: 'message', data: 'ping' },
+    { t: 'message', data: 'notice4001' },
+    { t: 'message', data: 'notice1013' },
   );
   const serverClose = fc.constantFrom(...CLOSE_CODES).map((code): Action => ({ t: 'serverClose', code }));
   const advance = fc.oneof(fc.integer({ min: 1, max: 2000 }), fc.integer({ min: 2000, max: 120_000 })).map((ms): Action => ({ t: 'advance', ms }));
@@ -404,7 +409,7 @@ export function runModel(cfg: Config, actions: readonly Action[], check: Readonl
         if (last?.readyState === 0) guard('socket open', () => last.open());
         break;
       case 'message':
-        if (last?.readyState === 1) guard('socket message', () => last.receive(act.data));
+        if (last?.readyState === 1) guard('socket message', () => last.receive(act.data in NOTICES ? NOTICES[act.data as keyof typeof NOTICES] : act.data));
         break;
       case 'serverClose':
         if (last && (last.readyState === 1 || last.readyState === 2)) guard('socket close', () => last.serverClose(act.code, '', act.code !== 1006));
