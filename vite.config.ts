@@ -37,6 +37,8 @@ const CROSS_ENGINE_FILES = [
 ];
 
 const external = [/^mitt$/, /^react($|\/)/, /^react-dom($|\/)/, /^vue($|\/)/, /^resilient-ws($|\/)/];
+/** The Node-only `resilient-ws/server` entry's peers: `ws` and Node's builtins are never bundled. */
+const serverExternal = [/^ws($|\/)/, /^node:/];
 
 const browserBuild: BuildEnvironmentOptions = {
   outDir: 'dist/browser',
@@ -59,11 +61,11 @@ const packageBuild: BuildEnvironmentOptions = {
   minify: false,
   target: 'es2022',
   lib: {
-    entry: { index: 'src/index.ts', core: 'src/core/index.ts', 'i18n/zh-CN': 'src/i18n/zh-CN.ts', react: 'src/react/index.ts', vue: 'src/vue/index.ts' },
+    entry: { index: 'src/index.ts', core: 'src/core/index.ts', 'i18n/zh-CN': 'src/i18n/zh-CN.ts', react: 'src/react/index.ts', vue: 'src/vue/index.ts', server: 'src/server/index.ts' },
     formats: ['es'],
     fileName: (_format, name) => `${name}.js`,
   },
-  rolldownOptions: { external },
+  rolldownOptions: { external: [...external, ...serverExternal] },
 };
 
 export default defineConfig(({ mode }) => ({
