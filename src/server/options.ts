@@ -17,9 +17,9 @@ export interface CloseWithOptions {
 
 /** Options of {@link answerPings}. */
 export interface AnswerPingsOptions {
-  /** Recognises the client's ping among received text frames (binary frames are never pings). @default isPing — `"ping"` or a JSON object with `type: "ping"` */
+  /** Recognises the client's ping among received text frames (binary frames are never pings). @default isPing — the text "ping", or a JSON object with "type": "ping" */
   isPing?: (text: string) => boolean;
-  /** The answer to a ping (a function gets the ping's text). @default pongFor — `"pong"`, or the ping's JSON object with `type: "pong"` */
+  /** The answer to a ping (a function gets the ping's text). @default pongFor — "pong", or the ping's JSON object with "type": "pong" */
   reply?: string | ((ping: string) => string);
   /** Server-mode pings: send `message` every this many ms (for clients with `heartbeat: { mode: 'server' }`); `0` sends none. @default 0 */
   interval?: number;
@@ -31,7 +31,7 @@ export interface AnswerPingsOptions {
 
 /** Options of {@link closeWhenIdle}. */
 export interface CloseWhenIdleOptions {
-  /** Close after this many ms without an application message from the client. Required. */
+  /** Close after this many ms without an application message from the client (required). */
   timeout: number;
   /** The reason sent with the close (1000) and its notice. @default 'idle timeout' */
   reason?: string;

@@ -27,7 +27,9 @@ export interface ServerSocketLike {
   /** Adds a listener for the end of the connection. */
   on(event: 'close', listener: () => void): unknown;
   /** Removes a listener added with `on`. */
-  off(event: 'message' | 'close', listener: (...args: never[]) => void): unknown;
+  off(event: 'message', listener: (data: ServerFrameData, isBinary: boolean) => void): unknown;
+  /** Removes a listener added with `on`. */
+  off(event: 'close', listener: () => void): unknown;
 }
 
 /** `readyState` values. */
@@ -53,7 +55,7 @@ export function listen(socket: ServerSocketLike, event: 'close', listener: () =>
 export function listen(socket: ServerSocketLike, event: 'message' | 'close', listener: (data: ServerFrameData, isBinary: boolean) => void): () => void {
   socket.on(event as 'message', listener);
   return () => {
-    socket.off(event, listener);
+    socket.off(event as 'message', listener);
   };
 }
 
