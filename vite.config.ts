@@ -5,8 +5,8 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  * One config, two library builds and six test projects.
  *
  * - `vite build` (default mode): the npm package. ESM, one file per entry, every dependency
- *   external (mitt, and the optional React/Vue peers), not minified so consumers' bundlers
- *   can tree-shake and read it.
+ *   external (mitt, the optional React/Vue peers, and `ws` and Node builtins for the Node-only
+ *   `resilient-ws/server`), not minified so consumers' bundlers can tree-shake and read it.
  * - `vite build --mode browser`: the self-contained file for `<script type=module>` with no
  *   bundler: mitt inlined, minified, no bare imports. Written to `dist/browser/`.
  *
