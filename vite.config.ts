@@ -5,8 +5,8 @@ import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config
  * One config, two library builds and six test projects.
  *
  * - `vite build` (default mode): the npm package. ESM, one file per entry, every dependency
- *   external (mitt, and the optional React/Vue peers), not minified so consumers' bundlers
- *   can tree-shake and read it.
+ *   external (mitt, the optional React/Vue peers, and `ws` and Node builtins for the Node-only
+ *   `resilient-ws/server`), not minified so consumers' bundlers can tree-shake and read it.
  * - `vite build --mode browser`: the self-contained file for `<script type=module>` with no
  *   bundler: mitt inlined, minified, no bare imports. Written to `dist/browser/`.
  *
@@ -38,6 +38,8 @@ const CROSS_ENGINE_FILES = [
 ];
 
 const external = [/^mitt$/, /^react($|\/)/, /^react-dom($|\/)/, /^vue($|\/)/, /^resilient-ws($|\/)/];
+/** The Node-only `resilient-ws/server` entry's peers: `ws` and Node's builtins are never bundled. */
+const serverExternal = [/^ws($|\/)/, /^node:/];
 
 const browserBuild: BuildEnvironmentOptions = {
   outDir: 'dist/browser',
@@ -60,11 +62,11 @@ const packageBuild: BuildEnvironmentOptions = {
   minify: false,
   target: 'es2022',
   lib: {
-    entry: { index: 'src/index.ts', core: 'src/core/index.ts', 'i18n/zh-CN': 'src/i18n/zh-CN.ts', react: 'src/react/index.ts', vue: 'src/vue/index.ts' },
+    entry: { index: 'src/index.ts', core: 'src/core/index.ts', 'i18n/zh-CN': 'src/i18n/zh-CN.ts', react: 'src/react/index.ts', vue: 'src/vue/index.ts', server: 'src/server/index.ts' },
     formats: ['es'],
     fileName: (_format, name) => `${name}.js`,
   },
-  rolldownOptions: { external },
+  rolldownOptions: { external: [...external, ...serverExternal] },
 };
 
 export default defineConfig(({ mode }) => ({

@@ -18,15 +18,16 @@ const INTERFACES = [
 
 /**
  * Reads every documented property of the option interfaces.
- * @param {string} source text of src/core/options.ts
+ * @param {string} source text of src/core/options.ts (or src/server/options.ts)
+ * @param {readonly (readonly string[])[]} [interfaces] the interfaces to read: the client's by default
  * @returns {{ iface: string, name: string, type: string, doc: string, default: string | undefined }[]}
  */
-export function parseOptions(source) {
+export function parseOptions(source, interfaces = INTERFACES) {
   /** @type {{ iface: string, name: string, type: string, doc: string, default: string | undefined }[]} */
   const out = [];
-  for (const [iface = ''] of INTERFACES) {
+  for (const [iface = ''] of interfaces) {
     const start = source.indexOf(`export interface ${iface}`);
-    if (start < 0) throw new Error(`interface ${iface} not found in options.ts`);
+    if (start < 0) throw new Error(`interface ${iface} not found in the options source`);
     const body = source.slice(source.indexOf('{', start) + 1, source.indexOf('\n}', start));
     const re = /\/\*\*([\s\S]*?)\*\/\s*\n\s*(\w+)\??:\s*([^;]+);/g;
     for (let m; (m = re.exec(body)); ) {
@@ -56,6 +57,29 @@ export function optionsTable(optionsSource) {
   for (const [iface = '', prefix = ''] of INTERFACES) {
     for (const r of rows.filter((x) => x.iface === iface)) {
       lines.push(`| \`${prefix}${r.name}\` | \`${cell(r.type)}\` | ${r.default === undefined ? '—' : `\`${cell(r.default)}\``} | ${cell(r.doc)} |`);
+    }
+  }
+  return lines.join('\n');
+}
+
+/** The option interfaces of `resilient-ws/server` (src/server/options.ts) and the function each belongs to. */
+export const SERVER_INTERFACES = [
+  ['CloseWithOptions', 'closeWith'],
+  ['AnswerPingsOptions', 'answerPings'],
+  ['CloseWhenIdleOptions', 'closeWhenIdle'],
+];
+
+/**
+ * The options table of `resilient-ws/server`.
+ * @param {string} serverOptionsSource text of src/server/options.ts
+ * @returns {string}
+ */
+export function serverOptionsTable(serverOptionsSource) {
+  const rows = parseOptions(serverOptionsSource, SERVER_INTERFACES);
+  const lines = ['| function | option | type | default | what it does |', '|---|---|---|---|---|'];
+  for (const [iface = '', fn = ''] of SERVER_INTERFACES) {
+    for (const r of rows.filter((x) => x.iface === iface)) {
+      lines.push(`| \`${fn}()\` | \`${r.name}\` | \`${cell(r.type)}\` | ${r.default === undefined ? 'required' : `\`${cell(r.default)}\``} | ${cell(r.doc)} |`);
     }
   }
   return lines.join('\n');
@@ -158,8 +182,8 @@ export const ERROR_DOCS = {
     'thrown; background',
     'an option is wrong (negative or NaN numbers, unknown enum values, a bad `closePolicy`); in the background when your `closePolicy` function throws (the built-in table is used)',
   ],
-  InvalidCloseCodeError: ['thrown', '`close()` got a code other than 1000 or 3000–4999'],
-  InvalidCloseReasonError: ['thrown', '`close()` got a reason that is not a string or is over 123 UTF-8 bytes'],
+  InvalidCloseCodeError: ['thrown', '`close()` got a code other than 1000 or 3000–4999; `closeWith()` (`resilient-ws/server`) got one a server may not send'],
+  InvalidCloseReasonError: ['thrown', '`close()` got a reason that is not a string or is over 123 UTF-8 bytes; `closeWith()` got one that is not a string (it cuts long ones)'],
   DisposedError: ['thrown', 'a method was called after `dispose()`'],
   EncodeError: [
     'thrown; background',

@@ -2,7 +2,7 @@
 // Regenerates README.md's reference tables from the sources (run `npm run docs` after `npm run build`).
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { closeCodeTable, createdErrorNames, errorsTable, fieldsTable, optionsTable, replaceBlock, retryDelayTable } from './docs-tables.mjs';
+import { closeCodeTable, createdErrorNames, errorsTable, fieldsTable, optionsTable, replaceBlock, retryDelayTable, serverOptionsTable } from './docs-tables.mjs';
 import { browsersTable } from './browsers-table.mjs';
 
 const api = await import('../dist/index.js');
@@ -17,6 +17,7 @@ const sources = readdirSync('src', { recursive: true, encoding: 'utf8' })
   .filter((f) => f.endsWith('.ts'))
   .map((f) => ({ path: join('src', f), text: readFileSync(join('src', f), 'utf8') }));
 readme = replaceBlock(readme, 'errors', errorsTable(api.ERROR_NAMES, createdErrorNames(sources, api.ERROR_NAMES)));
+readme = replaceBlock(readme, 'server-options', serverOptionsTable(readFileSync('src/server/options.ts', 'utf8')));
 readme = replaceBlock(readme, 'browsers', browsersTable(JSON.parse(readFileSync('test/browser/results/engines.json', 'utf8'))));
 writeFileSync('README.md', readme);
 console.log('README.md tables regenerated');

@@ -135,6 +135,7 @@ describe('the packed tarball', () => {
     expect(exported['resilient-ws/react']).toContain('useWebSocket');
     expect(exported['resilient-ws/vue']).toContain('useWebSocket');
     expect(exported['resilient-ws/i18n/zh-CN']).toEqual(['zhCN']);
+    expect(exported['resilient-ws/server']).toEqual(expect.arrayContaining(['answerPings', 'closeNotice', 'closeWhenIdle', 'closeWith', 'cutReason']));
     // `./browser` reuses dist/index.d.ts for its types, which is right only while it exports
     // exactly what the main entry exports.
     expect(exported['resilient-ws/browser']).toEqual(exported['resilient-ws']);
@@ -146,6 +147,16 @@ describe('a TypeScript consumer of the tarball (skipLibCheck: false, fails on an
   // `@ts-expect-error` lines that become "unused directive" errors if a type collapses to `any`.
   it.each(['bundler', 'node16', 'nodenext'])('type-checks with moduleResolution %s', async (resolution) => {
     const r = await run(bin('tsc'), ['-p', `tsconfig.${resolution}.json`, '--pretty', 'false'], consumer);
+    expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
+    expect(r.code).toBe(0);
+  });
+});
+
+describe('the server entry in a Node project (no DOM library, no @types/ws, skipLibCheck: false)', () => {
+  // Its declarations never reach the browser client's (WebSocket, CloseEvent…), and its socket
+  // type is structural.
+  it('type-checks resilient-ws/server under nodenext with lib es2022 only', async () => {
+    const r = await run(bin('tsc'), ['-p', 'tsconfig.server-node.json', '--pretty', 'false'], consumer);
     expect(`${r.stdout}${r.stderr}`.trim()).toBe('');
     expect(r.code).toBe(0);
   });

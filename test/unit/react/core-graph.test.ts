@@ -1,29 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const SPECIFIER = /(?:^|[\s;])(?:import|export)\b[^'"`;]*?\bfrom\s*['"]([^'"]+)['"]|\bimport\s*\(?\s*['"]([^'"]+)['"]/g;
-
-/** Every module reachable from `entries` through relative imports, and every bare import among them. */
-function graph(entries: string[]) {
-  const files = new Set<string>();
-  const bare = new Map<string, string>(); // specifier → first importer
-  const visit = (file: string) => {
-    if (files.has(file)) return;
-    files.add(file);
-    // Comments (TSDoc @example blocks show imports) are not code.
-    const source = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*\/\/.*$/gm, '');
-    for (const m of source.matchAll(SPECIFIER)) {
-      const spec = (m[1] ?? m[2])!;
-      if (spec.startsWith('.')) visit(resolve(dirname(file), spec.endsWith('.ts') ? spec : `${spec.replace(/\.js$/, '')}.ts`));
-      else if (!bare.has(spec)) bare.set(spec, relative(root, file));
-    }
-  };
-  entries.forEach(visit);
-  return { files: [...files].map((f) => relative(root, f)), bare };
-}
+import { importGraph as graph, REPO_ROOT as root } from '../../support/import-graph';
 
 describe('the core entry', () => {
   const core = readdirSync(join(root, 'src/core'))
