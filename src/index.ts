@@ -22,7 +22,7 @@ export type {
   WebSocketConstructor,
   WebSocketLike,
 } from './core/options.js';
-export { CloseCode, CLOSE_TABLE, classifyCode } from './core/close-codes.js';
+export { CloseCode, CLOSE_TABLE, classifyCode, isServerCode } from './core/close-codes.js';
 export type { CloseAction, CloseCategory, ClosePolicyTable, CloseRule } from './core/close-codes.js';
 export { backoffDelay, parseServerHint, retryDelay } from './core/backoff.js';
 export type { Jitter, RetrySettings, ServerHint } from './core/backoff.js';
@@ -35,5 +35,5 @@ export { binaryCodec, jsonCodec, textCodec, utf8Length } from './core/codec.js';
 export type { Codec, CodecName, RawMessage, WireData } from './core/codec.js';
 export { isPing, isPong } from './features/heartbeat.js';
 export { maskUrl } from './core/validate.js';
-export { capReason, isServerCode, parseCloseNotice, rebuildReason } from './core/server-close.js';
+export { capReason, parseCloseNotice, rebuildReason } from './core/server-close.js';
 export type { CloseNotice, NoticeFields } from './core/server-close.js';

@@ -141,3 +141,9 @@ export function matchClosePolicy(ranges: readonly CloseRange[], code: number): C
   for (const r of ranges) if (code >= r.from && code <= r.to) return r.action;
   return undefined;
 }
+
+/** Codes a server may send in a close frame: 1000–1003, 1007–1014, 3000–4999 (RFC 6455 §7.4 and the IANA registry; 1004–1006 and 1015 are never sent). */
+export function isServerCode(code: unknown): code is number {
+  if (typeof code !== 'number' || !Number.isInteger(code)) return false;
+  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
+}

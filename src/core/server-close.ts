@@ -1,3 +1,4 @@
+import { isServerCode } from './close-codes.js';
 import { utf8Length, type RawMessage } from './codec.js';
 
 /**
@@ -27,10 +28,6 @@ export type NoticeFields = { readonly code: unknown; readonly reason?: unknown; 
 
 /** The longest frame the default recogniser parses: a notice is short, anything longer is a message. */
 const MAX_NOTICE_LENGTH = 1024;
-
-/** Codes a server may send in a close frame (RFC 6455 §7.4, the IANA registry; 1004–1006 and 1015 are never sent). */
-export const isServerCode = (code: unknown): code is number =>
-  Number.isInteger(code) && (((code as number) >= 1000 && (code as number) <= 1014 && ((code as number) < 1004 || (code as number) > 1006)) || ((code as number) >= 3000 && (code as number) <= 4999));
 
 /**
  * The default close-notice recogniser: a text frame that is a JSON object with `type: "close"`

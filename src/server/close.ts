@@ -1,3 +1,4 @@
+import { isServerCode } from '../core/close-codes.js';
 import { utf8Length } from '../core/codec.js';
 import { fail } from '../core/errors.js';
 import { checkNumber, checkObject } from '../core/validate.js';
@@ -22,12 +23,10 @@ export interface CloseOutcome {
 /**
  * True for the codes a server may send in a close frame: 1000–1003, 1007–1014 (RFC 6455 and the
  * IANA registry) and 3000–4999 (registered and private codes). 1004 is reserved; 1005, 1006 and
- * 1015 only ever describe a close that carried no such frame.
+ * 1015 only ever describe a close that carried no such frame. The same rule the client applies to
+ * a close notice.
  */
-export function isServerCloseCode(code: unknown): code is number {
-  if (typeof code !== 'number' || !Number.isInteger(code)) return false;
-  return (code >= 1000 && code <= 1003) || (code >= 1007 && code <= 1014) || (code >= 3000 && code <= 4999);
-}
+export const isServerCloseCode: (code: unknown) => code is number = isServerCode;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 

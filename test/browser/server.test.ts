@@ -39,6 +39,8 @@ describe('resilient-ws/server in Chromium', () => {
     expect(stop.terminated).toBe(false);
     await client.until('closed', statusIs('closed'));
     expect((await client.snapshot()).lastClose).toMatchObject({ code: 4001, reason: 'token expired', wasClean: true, initiatedBy: 'server', action: 'stop' });
+    // Both notices went to the client, not to the app.
+    expect(of(await client.records(), 'message')).toEqual([]);
   });
 
   test('a long Chinese reason arrives cut at a character boundary, byte for byte', async () => {

@@ -40,12 +40,17 @@ describe('closeWith', () => {
   test('our client sees the code, the reason and the decision (4001 stops, 1012 reconnects)', async () => {
     const server = await useCompanionServer();
     const client = startClient(server.url);
+    const messages: unknown[] = [];
+    client.on('message', (m) => messages.push(m));
     await waitForSnapshot(client, isOpen);
 
     const outcome = await closeWith(await server.connection(0), 4001, 'token expired', { retryAfter: 30 });
     expect(outcome).toEqual({ code: 4001, reason: 'token expired', sent: true, terminated: false });
     const s = await waitForSnapshot(client, closedStatus);
     expect(s.lastClose).toMatchObject({ code: 4001, reason: 'token expired', wasClean: true, initiatedBy: 'server', action: 'stop' });
+    // The notice is the client's, not a message; a proper close frame followed, so it decided from that.
+    expect(messages).toEqual([]);
+    expect(s.lastClose!.via).toBeUndefined();
 
     const other = startClient(server.url, { retry: { ...FAST_RETRY, restartDelay: 200 } });
     await waitForSnapshot(other, isOpen);
@@ -55,6 +60,21 @@ describe('closeWith', () => {
     expect(r.close).toMatchObject({ code: 1012, reason: 'restart', wasClean: true, initiatedBy: 'server', category: 'service-restart', action: 'reconnect' });
     expect(r.delay).toBeLessThan(200); // the restart spread (restartDelay) applies
     await waitForSnapshot(other, isOpen); // and it is back
+  });
+
+  test('when the close frame is lost after the notice (the TCP connection ends), our client reports the notice', async () => {
+    const server = await useCompanionServer();
+    const client = startClient(server.url);
+    const messages: unknown[] = [];
+    client.on('message', (m) => messages.push(m));
+    await waitForSnapshot(client, isOpen);
+    const socket = await server.connection(0);
+    socket.send(closeNotice(4000, 'bye'));
+    await sleep(50);
+    socket.terminate(); // what a libhv server's close() does: no close frame
+    const s = await waitForSnapshot(client, closedStatus);
+    expect(s.lastClose).toMatchObject({ code: 4000, reason: 'bye', wasClean: false, initiatedBy: 'server', action: 'stop', via: 'notice', reported: { code: 1006 } });
+    expect(messages).toEqual([]);
   });
 
   test('a raw client receives exactly the notice text frame, then the close frame with the same code and reason', async () => {

@@ -19,7 +19,11 @@ import http from 'node:http';
 
 const GUID = '258EAFA5-E914-47DA-95CA-C5AB0DC85B11';
 
-/** An unmasked server frame (FIN set), as libhv's `ws_build_frame` writes it. */
+/**
+ * An unmasked server frame (FIN set), as libhv's `ws_build_frame` writes it.
+ * @param {number} opcode
+ * @param {Buffer} payload
+ */
 export function frame(opcode, payload) {
   const n = payload.length;
   const head = n < 126 ? Buffer.from([0x80 | opcode, n]) : Buffer.from([0x80 | opcode, 126, n >> 8, n & 0xff]);
@@ -27,7 +31,12 @@ export function frame(opcode, payload) {
   return Buffer.concat([head, payload]);
 }
 
-/** The in-band close notice, exactly as `resilient-ws/server` and the README's C++ snippet write it. */
+/**
+ * The in-band close notice, exactly as `resilient-ws/server` and the README's C++ snippet write it.
+ * @param {number} code
+ * @param {string} reason
+ * @param {number} [retryAfter]
+ */
 export const noticeText = (code, reason, retryAfter) => JSON.stringify({ type: 'close', code, reason, retryAfter });
 
 /**
@@ -50,7 +59,8 @@ export async function startLibhvServer() {
     socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
     connections++;
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
-    const q = (name) => url.searchParams.get(name) ?? '';
+    const q = (/** @type {string} */ name) => url.searchParams.get(name) ?? '';
+    /** @type {Buffer[]} */
     const out = [];
     const code = Number(q('code'));
     const retryAfter = url.searchParams.has('retryAfter') ? Number(q('retryAfter')) : undefined;

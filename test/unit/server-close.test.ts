@@ -17,7 +17,7 @@ const ZH = '连接超时,请重新登录';
 function setup(opts: Parameters<typeof setupClient>[0] = {}) {
   const s = setupClient(opts);
   const messages: RawMessage[] = [];
-  s.client.on('message', (m) => messages.push(m));
+  s.client.on('message', (m) => messages.push(m as RawMessage));
   const closes: CloseInfo[] = [];
   s.client.on('close', (c) => closes.push(c));
   const delays: number[] = [];
@@ -238,7 +238,7 @@ describe('a close announced in band', () => {
       const fake = fakeWebSocket();
       const client = createCore({ url: UNIT_URL, WebSocket: fake.WebSocket, random: () => 0.5, features });
       const messages: RawMessage[] = [];
-      client.on('message', (m) => messages.push(m));
+      client.on('message', (m) => messages.push(m as RawMessage));
       fake.last.open();
       fake.last.receive(notice(4001, 'token expired'));
       fake.last.drop();
