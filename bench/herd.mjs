@@ -3,8 +3,9 @@
  * Thundering herd: how a fleet dropped at once comes back.
  *
  * (a) Simulation, 100,000 clients, fake clock, the package's real backoff (`retryDelay` and
- *     `RETRY_DEFAULTS` from dist/index.js, called as the client calls it: retry n after a close of
- *     category c → `retryDelay(n, c, null, RETRY_DEFAULTS, Math.random)`; a refused attempt is a
+ *     `RETRY_DEFAULTS` from dist/index.js, called as the client calls it: retry n at time t after a
+ *     close of category c → `retryDelay({ retry: n, elapsed: t }, c, null, RETRY_DEFAULTS,
+ *     Math.random)`, t counted from the drop (the outage's first failure); a refused attempt is a
  *     1006 `network` close). Every client is dropped at t = 0.
  *     Uniform spread: the fleet's first attempts spread evenly over the policy's first-retry
  *     window W (1006: [0, initialDelay) = 1 s; 1012: [0, restartDelay) = 5 s), i.e. N / W per
@@ -38,16 +39,16 @@ const rws = await import(pathToFileURL(join(REPO_ROOT, 'dist', 'index.js')).href
 // ---------------------------------------------------------------------------------------------
 
 /**
- * A client model: the delay before retry `n` (1-based) after a close of `category`; `page` is
- * the client's per-page state (drawn once).
- * @typedef {{ name: string, page: () => number, delay: (n: number, category: import('../src/index').CloseCategory, page: number) => number }} Model
+ * A client model: the delay before retry `n` (1-based) after a close of `category`, `elapsed` ms
+ * after the drop; `page` is the client's per-page state (drawn once).
+ * @typedef {{ name: string, page: () => number, delay: (n: number, category: import('../src/index').CloseCategory, page: number, elapsed: number) => number }} Model
  */
 
 /** @type {Model} */
 const OURS = {
   name: 'resilient-ws',
   page: () => 0,
-  delay: (n, category) => rws.retryDelay(n, category, null, rws.RETRY_DEFAULTS, Math.random),
+  delay: (n, category, _page, elapsed) => rws.retryDelay({ retry: n, elapsed }, category, null, rws.RETRY_DEFAULTS, Math.random),
 };
 /** @type {Model} */
 const RECONNECTING_WEBSOCKET = {
@@ -76,13 +77,13 @@ function simulate(model, category, downUntil) {
   const connected = [];
   for (let i = 0; i < N; i++) {
     const page = model.page();
-    let t = model.delay(1, category, page);
+    let t = model.delay(1, category, page, 0);
     let n = 1;
     for (;;) {
       attempts.push(t);
       if (t >= downUntil) break;
       n++;
-      t += model.delay(n, 'network', page);
+      t += model.delay(n, 'network', page, t);
     }
     connected.push(t);
   }

@@ -137,33 +137,41 @@ export function closeCodeTable(api) {
 /**
  * Examples of the one delay rule (`retryDelay` in src/core/backoff.ts), computed by the code
  * itself with the lowest and the highest random draw, so the README cannot state another rule.
+ * Each row is a retry at a point of an outage (the failure count and the time since the first
+ * failure), so the two phases of the backoff show.
  * @param {{
- *   retryDelay: (retry: number, category: string, hint: { retryAfter?: number } | null, s: object, random: () => number) => number,
+ *   retryDelay: (outage: { retry: number, elapsed: number }, category: string, hint: { retryAfter?: number } | null, s: object, random: () => number) => number,
  *   parseServerHint: (reason: string) => { retryAfter?: number } | null,
  *   RETRY_DEFAULTS: Record<string, unknown>,
  * }} api
  * @returns {string}
  */
 export function retryDelayTable(api) {
-  /** @type {[string, string, number, string, Record<string, number>?][]} */
+  /** @type {[label: string, category: string, retry: number, elapsed: number, reason: string, over?: Record<string, number>][]} */
   const rows = [
-    ['1006 (network), 3rd failure in a row', 'network', 3, ''],
-    ['1012 (service restart), first retry', 'service-restart', 1, ''],
-    ['1012, second retry', 'service-restart', 2, ''],
-    ['1013 (try again later), first retry', 'try-again-later', 1, ''],
-    ['1013, 4th retry', 'try-again-later', 4, ''],
-    ['1013 with `retry-after=1`', 'try-again-later', 1, 'retry-after=1'],
-    ['1013 with `retry-after=1`, `tryAgainLaterDelay: 4000`', 'try-again-later', 1, 'retry-after=1', { tryAgainLaterDelay: 4000 }],
-    ['1013 with `{"retryAfter":30}`', 'try-again-later', 1, '{"retryAfter":30}'],
-    ['1013 with `{"retryAfter":3600}`', 'try-again-later', 1, '{"retryAfter":3600}'],
-    ['1011 (server error) with `retry-after=1`', 'server-error', 1, 'retry-after=1'],
+    ['1006 (network), first retry', 'network', 1, 0, ''],
+    ['1006, 3rd failure in a row, 3 s into the outage', 'network', 3, 3000, ''],
+    ['1006, 6th failure, 11 s into the outage (fast phase: `fastMaxDelay`)', 'network', 6, 11_000, ''],
+    ['1006, 9th failure, 30 s into the outage (a third of the time gone)', 'network', 9, 30_000, ''],
+    ['1006, 20th failure, 2 min into the outage', 'network', 20, 120_000, ''],
+    ['1006, 5 min into the outage (`maxDelay`)', 'network', 30, 300_000, ''],
+    ['1006, 9th failure, 30 s in, `fastPhase: 0` (one phase)', 'network', 9, 30_000, '', { fastPhase: 0 }],
+    ['1012 (service restart), first retry', 'service-restart', 1, 0, ''],
+    ['1012, second retry', 'service-restart', 2, 2000, ''],
+    ['1013 (try again later), first retry', 'try-again-later', 1, 0, ''],
+    ['1013, 4th retry, 40 s into the outage', 'try-again-later', 4, 40_000, ''],
+    ['1013 with `retry-after=1`', 'try-again-later', 1, 0, 'retry-after=1'],
+    ['1013 with `retry-after=1`, `tryAgainLaterDelay: 4000`', 'try-again-later', 1, 0, 'retry-after=1', { tryAgainLaterDelay: 4000 }],
+    ['1013 with `{"retryAfter":30}`', 'try-again-later', 1, 0, '{"retryAfter":30}'],
+    ['1013 with `{"retryAfter":3600}`', 'try-again-later', 1, 0, '{"retryAfter":3600}'],
+    ['1011 (server error) with `retry-after=1`, 2 min into the outage', 'server-error', 20, 120_000, 'retry-after=1'],
   ];
   const lines = ['| close, retry | wait (ms; defaults unless shown) |', '|---|---|'];
-  for (const [label, category, retry, reason, over] of rows) {
+  for (const [label, category, retry, elapsed, reason, over] of rows) {
     const s = { ...api.RETRY_DEFAULTS, ...over };
     const hint = reason ? api.parseServerHint(reason) : null;
-    const lo = Math.floor(api.retryDelay(retry, category, hint, s, () => 0));
-    const hi = Math.floor(api.retryDelay(retry, category, hint, s, () => 1));
+    const lo = Math.floor(api.retryDelay({ retry, elapsed }, category, hint, s, () => 0));
+    const hi = Math.floor(api.retryDelay({ retry, elapsed }, category, hint, s, () => 1));
     lines.push(`| ${cell(label)} | ${lo === hi ? `${lo}` : `${lo} ≤ wait < ${hi}`} |`);
   }
   return lines.join('\n');

@@ -24,8 +24,8 @@ export type {
 } from './core/options.js';
 export { CloseCode, CLOSE_TABLE, classifyCode, isServerCode } from './core/close-codes.js';
 export type { CloseAction, CloseCategory, ClosePolicyTable, CloseRule } from './core/close-codes.js';
-export { backoffDelay, parseServerHint, retryDelay } from './core/backoff.js';
-export type { Jitter, RetrySettings, ServerHint } from './core/backoff.js';
+export { backoffDelay, backoffWindow, parseServerHint, retryDelay } from './core/backoff.js';
+export type { Jitter, Outage, RetrySettings, ServerHint } from './core/backoff.js';
 export type { CloseInfo, CloseInitiator, ConnectionStatus, ReportedClose, Snapshot } from './core/state.js';
 export { ERROR_NAMES, ResilientWsError, isResilientWsError } from './core/errors.js';
 export type { ResilientWsErrorName } from './core/errors.js';

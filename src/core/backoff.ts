@@ -11,6 +11,8 @@ export interface RetrySettings {
   readonly limit: number;
   readonly initialDelay: number;
   readonly maxDelay: number;
+  readonly fastMaxDelay: number;
+  readonly fastPhase: number;
   readonly factor: number;
   readonly jitter: Jitter;
   readonly minUptime: number;
@@ -19,18 +21,43 @@ export interface RetrySettings {
   readonly maxHintDelay: number;
 }
 
+/** Where a retry falls in an outage (the failures since the connection was last stable). */
+export interface Outage {
+  /** Consecutive failures, this one included (1-based): the exponential part of the window. */
+  readonly retry: number;
+  /** Time since the outage began (its first failure), in ms; 0 at the first retry: the phase. */
+  readonly elapsed: number;
+}
+
 /**
- * Exponential delay for the `retry`-th consecutive retry (1-based), capped at `maxDelay`, with a
- * jitter value drawn for this attempt from `random` (never one value per page: every client and
- * every attempt draws its own, so a fleet dropped at once spreads out).
- * - `full`: uniform in [0, cap) — AWS "full jitter", the best spread for herds.
- * - `equal`: cap/2 + uniform in [0, cap/2).
- * - `none`: exactly the cap (deterministic; for tests and special cases).
+ * The delay window for a retry, before jitter. Two phases, so short outages recover fast and long
+ * ones cost the server little:
+ * - the window grows with the failures: `initialDelay × factor^(retry−1)`;
+ * - during the fast phase (`elapsed < fastPhase`) it is capped at `fastMaxDelay`;
+ * - after it, the cap grows in proportion to the outage: `fastMaxDelay × elapsed / fastPhase`
+ *   (with the defaults a third of the time the server has been gone);
+ * - never above `maxDelay` (nor what a timer holds); the phase cap never cuts below `initialDelay`.
+ * `fastPhase: 0` turns the phases off (plain exponential backoff up to `maxDelay`).
  */
-export function backoffDelay(retry: number, s: RetrySettings, random: () => number): number {
-  // The window starts at 1 ms at least, so `initialDelay: 0` still grows (no tight loop against a
-  // server that accepts and closes at once), and never exceeds what a timer can hold.
-  const cap = Math.min(s.maxDelay, MAX_DELAY, Math.max(1, s.initialDelay) * s.factor ** Math.max(0, retry - 1));
+export function backoffWindow(o: Outage, s: RetrySettings): number {
+  // At least 1 ms, so `initialDelay: 0` still grows (no tight loop against a server that accepts
+  // and closes at once).
+  const grown = Math.max(1, s.initialDelay) * s.factor ** Math.max(0, o.retry - 1);
+  const ratio = o.elapsed / s.fastPhase; // NaN (0/0) or < 1: still the fast phase
+  const phase = s.fastPhase > 0 ? s.fastMaxDelay * (ratio > 1 ? ratio : 1) : Infinity;
+  return Math.min(s.maxDelay, MAX_DELAY, grown, Math.max(1, s.initialDelay, phase));
+}
+
+/**
+ * The backoff delay for a retry: {@link backoffWindow} with a jitter value drawn for this attempt
+ * from `random` (never one value per page: every client and every attempt draws its own, so a
+ * fleet dropped at once spreads out).
+ * - `full`: uniform in [0, window) — AWS "full jitter", the best spread for herds.
+ * - `equal`: window/2 + uniform in [0, window/2).
+ * - `none`: exactly the window (deterministic; for tests and special cases).
+ */
+export function backoffDelay(o: Outage, s: RetrySettings, random: () => number): number {
+  const cap = backoffWindow(o, s);
   if (s.jitter === 'none') return cap;
   if (s.jitter === 'equal') return cap / 2 + random() * (cap / 2);
   return random() * cap;
@@ -80,10 +107,10 @@ export function parseServerHint(reason: string): ServerHint | null {
  * - `service-restart` (1012) without a hint: the first retry waits uniform 0–`restartDelay`
  *   (RFC 6455 §7.2.3).
  * - `try-again-later` (1013) without a hint: `tryAgainLaterDelay` plus the jittered backoff.
- * - Everything else: {@link backoffDelay}.
+ * - Everything else: {@link backoffDelay} (two phases by the outage's elapsed time).
  */
 export function retryDelay(
-  retry: number,
+  outage: Outage,
   category: CloseCategory,
   hint: ServerHint | null,
   s: RetrySettings,
@@ -95,7 +122,7 @@ export function retryDelay(
     const base = category === 'try-again-later' ? Math.max(capped, s.tryAgainLaterDelay) : capped;
     return base + random() * Math.max(base * 0.2, 1000);
   }
-  if (category === 'service-restart' && retry === 1) return random() * s.restartDelay;
-  const delay = backoffDelay(retry, s, random);
+  if (category === 'service-restart' && outage.retry === 1) return random() * s.restartDelay;
+  const delay = backoffDelay(outage, s, random);
   return category === 'try-again-later' ? s.tryAgainLaterDelay + delay : delay;
 }

@@ -55,6 +55,8 @@ export interface State {
   readonly quietUntil: number;
   /** The server's in-band close notice on socket `sock`, valid until `until`: what a lost or mangled close that follows meant. */
   readonly told: (CloseNotice & { readonly sock: number; readonly until: number }) | null;
+  /** Monotonic time of the first failure since the connection was last stable (`null`: none); the backoff's phase is read from it. Reset with `failures`, and when the client parks offline or suspended (time without attempts is not outage time). */
+  readonly outageSince: number | null;
 }
 
 /** The signals a feature or the API feeds in. Socket inputs carry the id of the socket they concern. */
@@ -137,6 +139,7 @@ export const initialState = (snap: Snapshot): State => ({
   frozen: false,
   quietUntil: -Infinity,
   told: null,
+  outageSince: null,
 });
 
 /** The single entry point: the next state and what to do about it. */
@@ -179,10 +182,10 @@ function reduce(s: State, input: Input, ctx: Ctx, fx: Effect[]): State {
     case 'connect':
       if (p.t === 'connecting' || p.t === 'open') return s;
       // A fresh start from a stop (or our own closing handshake) forgets past failures.
-      if (p.t === 'idle' || p.t === 'closed' || p.t === 'closing') s = { ...s, failures: 0, refreshes: 0 };
+      if (p.t === 'idle' || p.t === 'closed' || p.t === 'closing') s = { ...s, failures: 0, refreshes: 0, outageSince: null };
       return attempt(release(s, fx), ctx, fx);
     case 'reconnect':
-      return attempt(release({ ...s, failures: 0, refreshes: 0 }, fx, 1000, 'reconnect'), ctx, fx);
+      return attempt(release({ ...s, failures: 0, refreshes: 0, outageSince: null }, fx, 1000, 'reconnect'), ctx, fx);
     case 'close':
       return close(s, ctx, fx, input.code, input.reason);
     case 'tick':
@@ -246,9 +249,9 @@ function release(s: State, fx: Effect[], code?: number, reason?: string): State 
   return s;
 }
 
-/** Wait in `status` for a browser signal instead of retrying (a pending attempt is abandoned). */
+/** Wait in `status` for a browser signal instead of retrying (a pending attempt is abandoned). Time parked is not outage time: the backoff's phase clock restarts at the next failure. */
 export const park = (s: State, status: 'offline' | 'suspended'): State =>
-  set({ ...s, phase: { t: status } }, { type: 'wait', status });
+  set({ ...s, phase: { t: status }, outageSince: null }, { type: 'wait', status });
 
 function close(s: State, ctx: Ctx, fx: Effect[], code?: number, reason?: string): State {
   const p = s.phase;
@@ -296,7 +299,7 @@ function opened(s: State, e: Extract<Input, { type: 'opened' }>, ctx: Ctx, fx: E
 
 const stable = (s: State): State => {
   const p = s.phase as Extract<Phase, { t: 'open' }>;
-  return patch({ ...s, failures: 0, refreshes: 0, phase: { ...p, stableAt: Infinity } }, { attempt: 0 });
+  return patch({ ...s, failures: 0, refreshes: 0, outageSince: null, phase: { ...p, stableAt: Infinity } }, { attempt: 0 });
 };
 
 function errored(s: State, ctx: Ctx, fx: Effect[]): State {
@@ -408,7 +411,8 @@ function afterClose(s: State, close: CloseInfo | null, category: CloseCategory, 
   }
   if (action === 'refresh') return refresh(s, close!, ctx, fx);
   const failures = s.failures + 1;
-  s = { ...s, failures };
+  const outageSince = s.outageSince ?? ctx.now;
+  s = { ...s, failures, outageSince };
   if (failures > ctx.cfg.retry.limit) {
     const exhausted = fail('RetriesExhaustedError', `Gave up after ${failures - 1} reconnection attempts.`, { cause: error });
     s = report(s, fx, exhausted, false);
@@ -416,9 +420,10 @@ function afterClose(s: State, close: CloseInfo | null, category: CloseCategory, 
   }
   // After a network change the next attempt goes at once; otherwise backoff (whole ms, rounded
   // down so a full-jitter delay stays inside its documented [0, window)).
-  const delay = urgent ? 0 : Math.min(MAX_DELAY, Math.floor(retryDelay(failures, category, hint, ctx.cfg.retry, () => ctx.random())));
+  const outage = { retry: failures, elapsed: ctx.now - outageSince };
+  const delay = urgent ? 0 : Math.min(MAX_DELAY, Math.floor(retryDelay(outage, category, hint, ctx.cfg.retry, () => ctx.random())));
   if (close) emit(fx, 'close', close);
-  if (!s.snap.online) return set({ ...s, phase: { t: 'offline' } }, { type: 'wait', status: 'offline', close });
+  if (!s.snap.online) return set({ ...s, phase: { t: 'offline' }, outageSince: null }, { type: 'wait', status: 'offline', close });
   emit(fx, 'reconnecting', { attempt: failures, delay, at: ctx.wall + delay, close });
   return set({ ...s, phase: { t: 'waiting', until: ctx.now + delay } }, { type: 'retry', attempt: failures, close, delay, at: ctx.wall, error });
 }

@@ -52,8 +52,12 @@ export interface RetryOptions {
   limit?: number;
   /** Cap of the first retry's delay window, in ms. @default 1000 */
   initialDelay?: number;
-  /** Largest delay window, in ms. With full jitter the mean wait at the cap is half of it: a 10 s cap brings most clients back within ~5 s of the server's return. @default 10000 */
+  /** Largest delay window, in ms, reached only in a long outage (see `fastPhase`). With full jitter the mean wait at the cap is half of it: 60 s costs a server that stays down one attempt per client every ~30 s. @default 60000 */
   maxDelay?: number;
+  /** Largest delay window during the fast phase of an outage (see `fastPhase`), in ms; never below `initialDelay`. Small, so a short outage is over for the app soon after the server is back: with full jitter, half the clients of a 10 s outage are back within about 1 s (bench/outage.mjs). Setting it above `maxDelay` throws; left at its default it is cut to a lower `maxDelay`. @default 4000 */
+  fastMaxDelay?: number;
+  /** How long (ms) the fast phase of an outage lasts, counted from its first failure (an outage lasts until a connection stays up `minUptime`; time waiting offline or suspended does not count). After it the window cap grows in proportion to the outage, `fastMaxDelay × elapsed / fastPhase` (a third of the elapsed time with the defaults), up to `maxDelay`. `0` turns the phases off (plain exponential backoff up to `maxDelay`); `Infinity` keeps the fast cap for good. @default 12000 */
+  fastPhase?: number;
   /** Growth of the delay window per consecutive failure. @default 2 */
   factor?: number;
   /** Jitter drawn per attempt: `'full'` uniform [0, window), `'equal'` [window/2, window), `'none'`. @default 'full' */
@@ -196,7 +200,9 @@ export type FeatureOptionKeys = 'lazy' | 'heartbeat' | 'outbox' | 'lifecycle' | 
 export const RETRY_DEFAULTS: RetrySettings = {
   limit: Infinity,
   initialDelay: 1000,
-  maxDelay: 10_000,
+  maxDelay: 60_000,
+  fastMaxDelay: 4000,
+  fastPhase: 12_000,
   factor: 2,
   jitter: 'full',
   minUptime: 5000,

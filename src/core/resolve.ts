@@ -63,10 +63,14 @@ function resolveRetry(r0: ClientOptions['retry']): RetrySettings {
   const r = r0 === undefined || r0 === true ? {} : r0 === false ? { limit: 0 } : typeof r0 === 'number' ? { limit: r0 } : r0;
   const R = DEFAULTS.retry;
   const num = (name: keyof RetrySettings, inf = false) => (r[name] === undefined ? (R[name] as number) : checkNumber(`retry.${name}`, r[name], inf));
+  const maxDelay = num('maxDelay', true);
   const retry: RetrySettings = {
     limit: num('limit', true),
     initialDelay: num('initialDelay'),
-    maxDelay: num('maxDelay', true),
+    maxDelay,
+    // The default fast cap yields to a lower maxDelay; an explicit one above it throws (below).
+    fastMaxDelay: r.fastMaxDelay === undefined ? Math.min(R.fastMaxDelay, maxDelay) : num('fastMaxDelay', true),
+    fastPhase: num('fastPhase', true),
     factor: num('factor'),
     jitter: r.jitter === undefined ? R.jitter : checkOneOf('retry.jitter', r.jitter, ['full', 'equal', 'none']),
     minUptime: num('minUptime'),
@@ -75,6 +79,9 @@ function resolveRetry(r0: ClientOptions['retry']): RetrySettings {
     maxHintDelay: num('maxHintDelay'),
   };
   if (retry.factor < 1) throw fail('InvalidOptionError', `retry.factor must be at least 1; got ${retry.factor}.`);
+  if (retry.fastMaxDelay > maxDelay) {
+    throw fail('InvalidOptionError', `retry.fastMaxDelay (${retry.fastMaxDelay}) must not exceed retry.maxDelay (${maxDelay}): lower fastMaxDelay or raise maxDelay.`);
+  }
   return retry;
 }
 

@@ -218,9 +218,11 @@ describe('close codes through the client', () => {
 // ---------------------------------------------------------------------------------------------
 
 describe('backoff', () => {
-  it('reconnects with exponential backoff after repeated failures, capped at maxDelay', () => {
+  it('reconnects with two-phase backoff after repeated failures: capped at fastMaxDelay, then growing with the outage', () => {
     const { fake, snap, events } = setup();
-    const expected = [500, 1000, 2000, 4000, 5000, 5000, 5000];
+    // random 0.5: half of each window. Windows 1, 2, 4, 4… s until 12 s into the outage (the 9th
+    // failure is 13.5 s in: 4000 × 13500 / 12000 = 4500), then a third of the elapsed time.
+    const expected = [500, 1000, 2000, 2000, 2000, 2000, 2000, 2000, 2250, 2625, 3062];
     const seen: { attempt: number; delay: number; at: number }[] = [];
     for (const [i, delay] of expected.entries()) {
       fake.last.failHandshake();
@@ -262,11 +264,13 @@ describe('backoff', () => {
       fake.last.serverClose(1011, 'crash');
       vi.runOnlyPendingTimers();
     }
+    // The outage lasts across the short-lived connections: the 4th failure comes 18.5 s after the
+    // first, past the fast phase (12 s), so its window is 4000 × 18497 / 12000 ≈ 6166, not 4000.
     expect(events.of('reconnecting').map((e) => [e.attempt, e.delay])).toEqual([
       [1, 500],
       [2, 1000],
       [3, 2000],
-      [4, 4000],
+      [4, 3082],
     ]);
     expect(snap().attempt).toBe(4);
   });
