@@ -29,6 +29,8 @@ export const CloseCode = {
  * What kind of close it was. Server and network categories come from the code; the
  * client-side ones (`client`, `connect-failed`, `connect-timeout`, `heartbeat-timeout`,
  * `suspended`) describe closes the client detected or caused itself.
+ * With `probeHandshake`, a failed attempt whose endpoint answered the probe with HTTP 401, 403 or
+ * 404 becomes `unauthorized`, `forbidden` or `not-found`.
  */
 export type CloseCategory =
   | 'normal'
@@ -50,6 +52,7 @@ export type CloseCategory =
   | 'unknown'
   | 'client'
   | 'connect-failed'
+  | 'not-found'
   | 'connect-timeout'
   | 'heartbeat-timeout'
   | 'suspended';

@@ -13,3 +13,5 @@ export { outbox } from '../features/outbox.js';
 export { lifecycle } from '../features/lifecycle.js';
 export { lazy, type LazyOptions } from '../features/lazy.js';
 export { refresh, type RefreshOptions } from '../features/refresh.js';
+export { handshakeProbe } from '../features/handshake.js';
+export type { ProbeFetch, ProbeHandshakeOptions } from './options.js';

@@ -74,6 +74,8 @@ export type Input =
   | { readonly type: 'patch'; readonly patch: Partial<LiveFields> }
   | { readonly type: 'report'; readonly error: ResilientWsError; readonly inSnapshot: boolean }
   | { readonly type: 'signal'; readonly name: string; readonly persisted?: boolean }
+  /** The handshake probe's HTTP answer for the failed attempt `attempt` (features/handshake.ts). */
+  | { readonly type: 'handshake'; readonly attempt: number; readonly status: number }
   /** Engine-internal: call the url/protocols providers for this attempt, if it is still current. */
   | { readonly type: 'providers'; readonly attempt: number };
 
@@ -389,7 +391,7 @@ function afterClose(s: State, close: CloseInfo | null, category: CloseCategory, 
   return set({ ...s, phase: { t: 'waiting', until: ctx.now + delay } }, { type: 'retry', attempt: failures, close, delay, at: ctx.wall, error });
 }
 
-function refresh(s: State, close: CloseInfo, ctx: Ctx, fx: Effect[]): State {
+export function refresh(s: State, close: CloseInfo, ctx: Ctx, fx: Effect[]): State {
   const refreshes = s.refreshes + 1;
   if (refreshes > ctx.cfg.maxRefreshes) {
     const error = fail('RefreshError', `Credentials were refreshed ${ctx.cfg.maxRefreshes} times without a stable connection; giving up.`);
@@ -411,7 +413,7 @@ function misconfigured(s: State, error: ResilientWsError, ctx: Ctx, fx: Effect[]
 }
 
 /** The one way to stop for good: status `closed`, browser signals released, the close reported. */
-function stop(s: State, close: CloseInfo | null, error: ResilientWsError | null, fx: Effect[]): State {
+export function stop(s: State, close: CloseInfo | null, error: ResilientWsError | null, fx: Effect[]): State {
   if (close) emit(fx, 'close', close);
   return set({ ...s, phase: { t: 'closed' }, active: false }, { type: 'stop', close, error });
 }

@@ -48,6 +48,7 @@ export const en: MessageCatalog = {
   unknown: ({ code }) => `The connection closed unexpectedly (code ${code}).`,
   client: 'Disconnected.',
   'connect-failed': 'Could not connect to the server.',
+  'not-found': 'There is no connection endpoint at this address.',
   'connect-timeout': 'Connecting took too long.',
   'heartbeat-timeout': 'The connection stopped responding.',
   suspended: 'Paused while the page is in the background.',

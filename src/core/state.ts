@@ -50,6 +50,8 @@ export interface CloseInfo {
   readonly serverMessage?: string;
   /** Delay the server suggested before reconnecting, in ms, if any. */
   readonly retryAfter?: number;
+  /** HTTP status of the handshake probe (`probeHandshake`) that decided this close: 401, 403 or 404. */
+  readonly httpStatus?: number;
   /** True when the connection never opened (a failed attempt). */
   readonly duringConnect: boolean;
   /** Wall-clock time of the close (ms since epoch). */
