@@ -34,6 +34,7 @@ const CROSS_ENGINE_FILES = [
   'test/browser/standalone.test.ts',
   'test/browser/engines.test.ts',
   'test/browser/demo-smoke.test.ts',
+  'test/browser/handshake.test.ts',
 ];
 
 const external = [/^mitt$/, /^react($|\/)/, /^react-dom($|\/)/, /^vue($|\/)/, /^resilient-ws($|\/)/];

@@ -45,6 +45,7 @@ export type PageClientOptions = Omit<
 export type RecordedClose = Pick<CloseInfo, 'code' | 'reason' | 'wasClean' | 'initiatedBy' | 'category' | 'action' | 'message' | 'duringConnect'> & {
   serverMessage?: string;
   retryAfter?: number;
+  httpStatus?: number;
 };
 
 /** One thing the client reported (or, with `recordSignals`, the browser signalled), with `performance.now()` in the page. */
@@ -156,6 +157,7 @@ export async function startPageClient(target: AnyPage, options: PageClientOption
         duringConnect: c.duringConnect,
         ...(c.serverMessage === undefined ? {} : { serverMessage: c.serverMessage }),
         ...(c.retryAfter === undefined ? {} : { retryAfter: c.retryAfter }),
+        ...(c.httpStatus === undefined ? {} : { httpStatus: c.httpStatus }),
       }),
     });
     const { closeJson } = state;
