@@ -35,6 +35,7 @@ const CROSS_ENGINE_FILES = [
   'test/browser/engines.test.ts',
   'test/browser/demo-smoke.test.ts',
   'test/browser/server-close.test.ts',
+  'test/browser/handshake.test.ts',
 ];
 
 const external = [/^mitt$/, /^react($|\/)/, /^react-dom($|\/)/, /^vue($|\/)/, /^resilient-ws($|\/)/];

@@ -14,6 +14,7 @@ const INTERFACES = [
   ['HeartbeatOptions', 'heartbeat.'],
   ['OutboxOptions', 'outbox.'],
   ['LifecycleOptions', 'lifecycle.'],
+  ['ProbeHandshakeOptions', 'probeHandshake.'],
 ];
 
 /**
@@ -198,7 +199,10 @@ export const ERROR_DOCS = {
     '`send()`: the codec cannot encode the message; in the background when the heartbeat message cannot be encoded or its function throws',
   ],
   DecodeError: ['background', 'a received frame could not be decoded (the raw frame is in `data`); the connection stays open'],
-  ConfigurationError: ['background', 'there is no WebSocket implementation, or its constructor threw `SyntaxError`/`SecurityError`: never retried'],
+  ConfigurationError: [
+    'background',
+    'there is no WebSocket implementation, or its constructor threw `SyntaxError`/`SecurityError`, or (with `probeHandshake`) the endpoint answered HTTP 404: never retried',
+  ],
   UrlProviderError: ['background', 'your `url` or `protocols` function threw or rejected: retried'],
   ConnectionError: ['background', 'the handshake failed (refused, unreachable, HTTP 4xx/5xx: browsers hide which)'],
   ConnectTimeoutError: ['background', 'a socket was still CONNECTING after `connectTimeout`'],
@@ -208,7 +212,7 @@ export const ERROR_DOCS = {
   RefreshError: ['background', 'the `refresh` hook rejected, or `maxRefreshes` refreshes in a row found no stable connection'],
   FatalCloseError: [
     'background',
-    'a close the client stops on: the table’s **stop** codes (1002, 1003, 1007–1010, 1015, 1008, 4000–4999), auth codes without a `refresh` hook, a `closePolicy` that says stop, any close after open with `retry: false` / `retry.limit: 0` — except 1000 from the server and your own `close()` (a failed handshake reports its `ConnectionError` instead); the `close` event tells which',
+    'a close the client stops on: the table’s **stop** codes (1002, 1003, 1007–1010, 1015, 1008, 4000–4999), auth codes without a `refresh` hook, a handshake probe answered 401/403 without one (`probeHandshake`), a `closePolicy` that says stop, any close after open with `retry: false` / `retry.limit: 0` — except 1000 from the server and your own `close()` (a failed handshake reports its `ConnectionError` instead); the `close` event tells which',
   ],
 };
 

@@ -5,7 +5,8 @@
  */
 export { createClient } from './core/client.js';
 export type { Client, ClientEvents, DropEvent, DropReason, ReconnectingEvent, SendOptions, SendResult } from './core/api.js';
-export { DEFAULTS, RETRY_DEFAULTS, HEARTBEAT_DEFAULTS, OUTBOX_DEFAULTS, LIFECYCLE_DEFAULTS, CLOSE_NOTICE_DEFAULTS } from './core/options.js';
+export { DEFAULTS, RETRY_DEFAULTS, HEARTBEAT_DEFAULTS, OUTBOX_DEFAULTS, LIFECYCLE_DEFAULTS, CLOSE_NOTICE_DEFAULTS, PROBE_DEFAULTS } from './core/options.js';
+export type { ProbeFetch, ProbeHandshakeOptions } from './core/options.js';
 export type {
   ClientOptions,
   Clock,

@@ -11,6 +11,7 @@ import { lazy } from '../features/lazy.js';
 import { lifecycle } from '../features/lifecycle.js';
 import { outbox } from '../features/outbox.js';
 import { refresh } from '../features/refresh.js';
+import { handshakeProbe } from '../features/handshake.js';
 
 export type { Client, ClientEvents, DropEvent, DropReason, ReconnectingEvent, SendOptions, SendResult } from './api.js';
 
@@ -44,5 +45,7 @@ export function createClientWith<Incoming, Outgoing>(options: ClientOptions<Inco
     const timeout = config.machine.connectTimeout || DEFAULTS.connectTimeout;
     features.push(refresh<Incoming, Outgoing>(options.refresh, { maxRefreshes: options.maxRefreshes, timeout }));
   } else if (options.maxRefreshes !== undefined) checkNumber('maxRefreshes', options.maxRefreshes, true);
+  const ph = options.probeHandshake;
+  if (ph !== undefined && ph !== false) features.push(handshakeProbe<Incoming, Outgoing>(ph === true ? {} : ph));
   return createEngine({ ...config, autoConnect: config.autoConnect && !lz }, [...features, ...extra]);
 }

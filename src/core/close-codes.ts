@@ -31,6 +31,8 @@ export const CloseCode = {
  * `suspended`) describe closes the client detected or caused itself;
  * `malformed-close` is a close frame without a status code whose text the client rebuilt
  * (libhv's reason-only frames).
+ * With `probeHandshake`, a failed attempt whose endpoint answered the probe with HTTP 401, 403 or
+ * 404 becomes `unauthorized`, `forbidden` or `not-found`.
  */
 export type CloseCategory =
   | 'normal'
@@ -53,6 +55,7 @@ export type CloseCategory =
   | 'malformed-close'
   | 'client'
   | 'connect-failed'
+  | 'not-found'
   | 'connect-timeout'
   | 'heartbeat-timeout'
   | 'suspended';

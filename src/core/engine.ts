@@ -47,6 +47,8 @@ interface Run {
   cfg: MachineConfig;
   /** Id of the socket `link` is (0: none). */
   linkId: number;
+  /** The unmasked URL of the latest socket (features' `socketUrl()`). */
+  href: string | null;
   /** Inputs waiting for the current step to finish. */
   readonly queue: Input[];
   dispatch(input: Input): void;
@@ -74,6 +76,7 @@ export function createEngine<Incoming = RawMessage, Outgoing = unknown>(
     snapshot: () => run.state.snap,
     dispatch: run.dispatch,
     link: () => run.link,
+    socketUrl: () => run.href,
     sendFrame(data) {
       if (!run.link?.writable) return false;
       try {
@@ -138,6 +141,7 @@ function createRunner<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, b
     state: initialState(initialSnapshot(true)),
     link: null,
     linkId: 0,
+    href: null,
     queue: [],
     disposing: false,
     disposed: false,
@@ -238,6 +242,7 @@ function io<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus, r
   if (run.link) run.drop();
   const sock = e.sock;
   const live = () => sock === run.linkId && !run.disposed;
+  run.href = e.url;
   let stamped = false; // this socket's event timeStamps can stand in for clock.now()
   const frame = frameReader(o, run, bus);
   try {

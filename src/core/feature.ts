@@ -37,6 +37,8 @@ export interface FeatureContext<Incoming = unknown, Outgoing = unknown> {
   dispatch(input: Input): void;
   /** The current link, if any. */
   link(): Link | null;
+  /** The URL the latest socket was opened with, unmasked: it may carry credentials, so never log or show it. `null` before the first. */
+  socketUrl(): string | null;
   /** Send a frame on the open link; false when there is none or the link refused it. */
   sendFrame(data: WireData): boolean;
   /** Deliver an event to the app's handlers (guarded; held while `createClient()` runs). */

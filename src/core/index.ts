@@ -14,3 +14,5 @@ export { lifecycle } from '../features/lifecycle.js';
 export { lazy, type LazyOptions } from '../features/lazy.js';
 export { refresh, type RefreshOptions } from '../features/refresh.js';
 export { closeNotice } from '../features/close-notice.js';
+export { handshakeProbe } from '../features/handshake.js';
+export type { ProbeFetch, ProbeHandshakeOptions } from './options.js';

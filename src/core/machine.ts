@@ -81,6 +81,8 @@ export type Input =
   | { readonly type: 'signal'; readonly name: string; readonly persisted?: boolean }
   /** The server announced its close in band (the close-notice feature), valid for `window` ms. */
   | { readonly type: 'notice'; readonly sock: number; readonly notice: CloseNotice; readonly window: number }
+  /** The handshake probe's HTTP answer for the failed attempt `attempt` (features/handshake.ts). */
+  | { readonly type: 'handshake'; readonly attempt: number; readonly status: number }
   /** Engine-internal: call the url/protocols providers for this attempt, if it is still current. */
   | { readonly type: 'providers'; readonly attempt: number };
 
@@ -428,7 +430,7 @@ function afterClose(s: State, close: CloseInfo | null, category: CloseCategory, 
   return set({ ...s, phase: { t: 'waiting', until: ctx.now + delay } }, { type: 'retry', attempt: failures, close, delay, at: ctx.wall, error });
 }
 
-function refresh(s: State, close: CloseInfo, ctx: Ctx, fx: Effect[]): State {
+export function refresh(s: State, close: CloseInfo, ctx: Ctx, fx: Effect[]): State {
   const refreshes = s.refreshes + 1;
   if (refreshes > ctx.cfg.maxRefreshes) {
     const error = fail('RefreshError', `Credentials were refreshed ${ctx.cfg.maxRefreshes} times without a stable connection; giving up.`);
@@ -450,7 +452,7 @@ function misconfigured(s: State, error: ResilientWsError, ctx: Ctx, fx: Effect[]
 }
 
 /** The one way to stop for good: status `closed`, browser signals released, the close reported. */
-function stop(s: State, close: CloseInfo | null, error: ResilientWsError | null, fx: Effect[]): State {
+export function stop(s: State, close: CloseInfo | null, error: ResilientWsError | null, fx: Effect[]): State {
   if (close) emit(fx, 'close', close);
   return set({ ...s, phase: { t: 'closed' }, active: false }, { type: 'stop', close, error });
 }

@@ -49,6 +49,7 @@ export const en: MessageCatalog = {
   'malformed-close': 'The server closed the connection.',
   client: 'Disconnected.',
   'connect-failed': 'Could not connect to the server.',
+  'not-found': 'There is no connection endpoint at this address.',
   'connect-timeout': 'Connecting took too long.',
   'heartbeat-timeout': 'The connection stopped responding.',
   suspended: 'Paused while the page is in the background.',

@@ -142,6 +142,21 @@ export interface CloseNoticeOptions {
   parse?: (data: RawMessage) => { code: unknown; reason?: unknown; retryAfter?: unknown } | null | undefined;
 }
 
+/** What the handshake probe needs of `fetch`: the status of the answer (and its `type`: `opaque`/`opaqueredirect` say nothing). */
+export type ProbeFetch = (url: string, init: RequestInit) => PromiseLike<{ readonly status: number; readonly type?: string }>;
+
+/** Handshake diagnosis: one HTTP request to the endpoint after consecutive failed attempts. */
+export interface ProbeHandshakeOptions {
+  /** Consecutive failed attempts that never opened (category `connect-failed`) before the probe, which goes while the client waits for the next attempt. @default 2 */
+  after?: number;
+  /** The probe is abandoned (nothing learned) after this many ms. @default 5000 */
+  timeout?: number;
+  /** At most one probe per this many ms (counted from its start). @default 30000 */
+  minInterval?: number;
+  /** The `fetch` to probe with (tests, polyfills). @default globalThis.fetch, read when probing */
+  fetch?: ProbeFetch;
+}
+
 /** How to answer a close: a table by code/range, or a function (return `undefined` to fall through to the built-in table). */
 export type ClosePolicy = ClosePolicyTable | ((close: Pick<CloseInfo, 'code' | 'reason' | 'wasClean' | 'category' | 'duringConnect'>) => CloseAction | undefined);
 
@@ -183,6 +198,8 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
   refresh?: (close: CloseInfo) => void | Promise<void>;
   /** Consecutive refreshes without a stable connection before giving up. @default 3 */
   maxRefreshes?: number;
+  /** Handshake diagnosis: after failed attempts, one HTTP request to the endpoint tells a 401/403 (the `authCodes` path), a 404 (stop: wrong URL) or anything else (keep retrying) apart. `true` = `PROBE_DEFAULTS`. @default false */
+  probeHandshake?: boolean | ProbeHandshakeOptions;
   /** User-facing texts (English built in; `resilient-ws/i18n/zh-CN` ships Chinese). @default en */
   messages?: Partial<MessageCatalog>;
   /** Diagnostics sink. @default undefined (silent) */
@@ -194,7 +211,7 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
 }
 
 /** Options of the features `createClient` attaches by itself (the lean `createCore` takes features instead). */
-export type FeatureOptionKeys = 'lazy' | 'heartbeat' | 'outbox' | 'lifecycle' | 'refresh' | 'maxRefreshes' | 'closeNotice';
+export type FeatureOptionKeys = 'lazy' | 'heartbeat' | 'outbox' | 'lifecycle' | 'refresh' | 'maxRefreshes' | 'closeNotice' | 'probeHandshake';
 
 /** Default retry settings. */
 export const RETRY_DEFAULTS: RetrySettings = {
@@ -238,6 +255,9 @@ export const CLOSE_NOTICE_DEFAULTS = { window: 5000 };
 /** Default lifecycle settings. */
 export const LIFECYCLE_DEFAULTS = { network: true, visibility: true, freeze: true, bfcache: true };
 
+/** Default handshake-probe settings (`fetch` is read from `globalThis` when probing). */
+export const PROBE_DEFAULTS = { after: 2, timeout: 5000, minInterval: 30_000 };
+
 /** The one place every top-level default is written. */
 export const DEFAULTS = {
   autoConnect: true,
@@ -249,6 +269,8 @@ export const DEFAULTS = {
   binaryType: 'arraybuffer' as BinaryType,
   authCodes: [3000, 3003] as readonly number[],
   maxRefreshes: 3,
+  probeHandshake: false,
+  probe: PROBE_DEFAULTS,
   retry: RETRY_DEFAULTS,
   heartbeat: HEARTBEAT_DEFAULTS,
   outbox: OUTBOX_DEFAULTS,

@@ -65,6 +65,8 @@ export interface CloseInfo {
   readonly via?: 'notice' | 'rebuilt';
   /** What the browser reported, when `via` is set. */
   readonly reported?: ReportedClose;
+  /** HTTP status of the handshake probe (`probeHandshake`) that decided this close: 401, 403 or 404. */
+  readonly httpStatus?: number;
   /** True when the connection never opened (a failed attempt). */
   readonly duringConnect: boolean;
   /** Wall-clock time of the close (ms since epoch). */

@@ -30,6 +30,7 @@ export const zhCN: MessageCatalog = {
   'malformed-close': '服务器关闭了连接。',
   client: '已断开连接。',
   'connect-failed': '无法连接到服务器。',
+  'not-found': '此地址没有可用的连接端点。',
   'connect-timeout': '连接超时。',
   'heartbeat-timeout': '连接无响应。',
   suspended: '页面在后台时连接已暂停。',

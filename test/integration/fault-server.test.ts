@@ -329,6 +329,30 @@ describe('fault server: handshake modes', () => {
     expect(res.body).toContain('503');
   });
 
+  test('reject mode answers a plain GET with the same status (count untouched); accept answers 200; both readable cross-origin', async () => {
+    const server = await useFaultServer();
+    const get = async (path: string) => {
+      const r = await fetch(server.httpUrl + path, { headers: { origin: 'http://127.0.0.1:1' } });
+      return { status: r.status, cors: r.headers.get('access-control-allow-origin'), body: await r.text() };
+    };
+    expect(await get('/plain')).toMatchObject({ status: 200, cors: '*' });
+    // 403: undici's WebSocket repeats an upgrade answered 401 once (its fetch's 401 handling).
+    server.setHandshakeMode('reject', { status: 403, count: 1 });
+    expect(await get('/plain?token=x')).toMatchObject({ status: 403, cors: '*', body: expect.stringContaining('403') });
+    expect(await get('/plain?token=x')).toMatchObject({ status: 403 });
+    expect(server.handshakeMode).toBe('reject'); // a GET does not use up `count`; the upgrade does
+    const c = connect(server.url + '/plain');
+    expect(await c.next('close')).toMatchObject({ code: 1006 });
+    expect(server.handshakeMode).toBe('accept');
+    expect(await get('/plain')).toMatchObject({ status: 200 });
+    expect(server.log.filter((e) => e.kind === 'http').map((e) => [e.path, e.status, e.origin])).toEqual([
+      ['/plain', 200, 'http://127.0.0.1:1'],
+      ['/plain?token=x', 403, 'http://127.0.0.1:1'],
+      ['/plain?token=x', 403, 'http://127.0.0.1:1'],
+      ['/plain', 200, 'http://127.0.0.1:1'],
+    ]);
+  });
+
   test('handshake blackhole: client stays CONNECTING; close() releases it', async () => {
     const server = await useFaultServer();
     server.setHandshakeMode('blackhole');

@@ -34,7 +34,9 @@ import { WebSocketServer } from 'ws';
 /**
  * Options for {@link FaultServer.setHandshakeMode}. Which fields matter depends on the mode:
  * - `reject`: `status` (default 503), `count` (number of rejections before going back to
- *   `accept`; omitted = until changed), `body` (short text body).
+ *   `accept`; omitted = until changed), `body` (short text body). A plain (non-upgrade) HTTP
+ *   request gets the same answer, as from an auth middleware that rejects before it looks for an
+ *   upgrade; it does not use up `count`.
  * - `crash`: `code`/`reason` (if no code, the TCP socket is destroyed → client sees 1006).
  * - `close-after`: `ms` (default 0), `code` (omitted = destroy TCP → 1006), `reason`.
  * @typedef {{
@@ -81,7 +83,9 @@ import { WebSocketServer } from 'ws';
  * - `raw-close`: a hand-made close frame was written (`data` = payload hex, `reason` = payload
  *   as UTF-8).
  * - `error`: a socket or server error (`message`).
- * - `http`: a plain (non-upgrade) HTTP request (`path`).
+ * - `http`: a plain (non-upgrade) HTTP request (`path`, the `status` answered, `origin`). Every
+ *   plain answer allows any origin to read it (`Access-Control-Allow-Origin: *`: a page's
+ *   credential-less `fetch`, such as the client's handshake probe).
  * @typedef {'listening' | 'connect' | 'message' | 'send' | 'close' | 'close-sent' | 'reject'
  *   | 'blackhole-handshake' | 'blackhole' | 'kill' | 'crash' | 'close-after' | 'refused-window'
  *   | 'raw-close' | 'error' | 'http'} LogKind
@@ -341,10 +345,26 @@ export async function startFaultServer(options = {}) {
     return timer;
   }
 
+  /** The HTTP answer of reject mode: status line text and body. */
+  function rejection() {
+    const status = handshakeOpts.status ?? 503;
+    const text = http.STATUS_CODES[status] ?? 'Error';
+    return { status, text, body: handshakeOpts.body ?? `${status} ${text} (fault-server)\n` };
+  }
+
   const httpServer = http.createServer((req, res) => {
-    record('http', { path: req.url ?? '' });
+    const path = req.url ?? '';
+    const cors = { 'access-control-allow-origin': '*', 'cache-control': 'no-store' };
+    if (handshakeMode === 'reject') {
+      const { status, body } = rejection();
+      record('http', { path, status, origin: req.headers.origin });
+      res.writeHead(status, { ...cors, 'content-type': 'text/plain; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+      res.end(body);
+      return;
+    }
+    record('http', { path, status: 200, origin: req.headers.origin });
     const body = JSON.stringify({ ok: true, connections: conns.size, handshakeMode });
-    res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
+    res.writeHead(200, { ...cors, 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
     res.end(body);
   });
   // Node's default keep-alive/headers timeouts would not matter for tests, but a swallowed
@@ -380,9 +400,7 @@ export async function startFaultServer(options = {}) {
       return;
     }
     if (handshakeMode === 'reject') {
-      const status = handshakeOpts.status ?? 503;
-      const text = http.STATUS_CODES[status] ?? 'Error';
-      const body = handshakeOpts.body ?? `${status} ${text} (fault-server)\n`;
+      const { status, text, body } = rejection();
       record('reject', { path, status, origin: req.headers.origin });
       if (rejectsLeft !== undefined && --rejectsLeft <= 0) {
         handshakeMode = 'accept';

@@ -47,6 +47,7 @@ export type RecordedClose = Pick<CloseInfo, 'code' | 'reason' | 'wasClean' | 'in
   retryAfter?: number;
   via?: CloseInfo['via'];
   reported?: CloseInfo['reported'];
+  httpStatus?: number;
 };
 
 /** One thing the client reported (or, with `recordSignals`, the browser signalled), with `performance.now()` in the page. */
@@ -160,6 +161,7 @@ export async function startPageClient(target: AnyPage, options: PageClientOption
         ...(c.retryAfter === undefined ? {} : { retryAfter: c.retryAfter }),
         // A copy: an object seen twice in one answer does not survive WebDriver BiDi's serialisation.
         ...(c.via === undefined ? {} : { via: c.via, reported: { ...c.reported! } }),
+        ...(c.httpStatus === undefined ? {} : { httpStatus: c.httpStatus }),
       }),
     });
     const { closeJson } = state;
