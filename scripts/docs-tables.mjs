@@ -14,6 +14,7 @@ const INTERFACES = [
   ['HeartbeatOptions', 'heartbeat.'],
   ['OutboxOptions', 'outbox.'],
   ['LifecycleOptions', 'lifecycle.'],
+  ['DiagnosticsOptions', 'diagnostics.'],
 ];
 
 /**

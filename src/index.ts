@@ -6,10 +6,13 @@
 export { createClient } from './core/client.js';
 export type { Client, ClientEvents, DropEvent, DropReason, ReconnectingEvent, SendOptions, SendResult } from './core/api.js';
 export { DEFAULTS, RETRY_DEFAULTS, HEARTBEAT_DEFAULTS, OUTBOX_DEFAULTS, LIFECYCLE_DEFAULTS } from './core/options.js';
+export { DIAGNOSTICS_DEFAULTS } from './core/options.js';
+export type { DiagnosticsEntry, DiagnosticsEntryBase, DiagnosticsReport } from './core/report.js';
 export type {
   ClientOptions,
   Clock,
   ClosePolicy,
+  DiagnosticsOptions,
   HeartbeatOptions,
   LifecycleOptions,
   LifecycleTarget,

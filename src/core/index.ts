@@ -13,3 +13,6 @@ export { outbox } from '../features/outbox.js';
 export { lifecycle } from '../features/lifecycle.js';
 export { lazy, type LazyOptions } from '../features/lazy.js';
 export { refresh, type RefreshOptions } from '../features/refresh.js';
+export { diagnostics } from '../features/diagnostics.js';
+export type { DiagnosticsOptions } from './options.js';
+export type { DiagnosticsEntry, DiagnosticsEntryBase, DiagnosticsReport } from './report.js';

@@ -130,6 +130,12 @@ export interface LifecycleOptions {
   target?: LifecycleTarget;
 }
 
+/** The connection history `client.diagnostics()` reports. */
+export interface DiagnosticsOptions {
+  /** Most entries kept (an integer from 1 to 1000); the oldest go first. The entries also stay under 40 kB of JSON. @default 200 */
+  limit?: number;
+}
+
 /** How to answer a close: a table by code/range, or a function (return `undefined` to fall through to the built-in table). */
 export type ClosePolicy = ClosePolicyTable | ((close: Pick<CloseInfo, 'code' | 'reason' | 'wasClean' | 'category' | 'duringConnect'>) => CloseAction | undefined);
 
@@ -177,10 +183,12 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
   clock?: Clock;
   /** Random source in [0, 1) for jitter (tests). @default Math.random */
   random?: () => number;
+  /** Record the connection history for `client.diagnostics()` (a bounded ring of entries; no message contents, URLs masked). `false` records nothing. @default DIAGNOSTICS_DEFAULTS */
+  diagnostics?: false | DiagnosticsOptions;
 }
 
 /** Options of the features `createClient` attaches by itself (the lean `createCore` takes features instead). */
-export type FeatureOptionKeys = 'lazy' | 'heartbeat' | 'outbox' | 'lifecycle' | 'refresh' | 'maxRefreshes';
+export type FeatureOptionKeys = 'lazy' | 'heartbeat' | 'outbox' | 'lifecycle' | 'refresh' | 'maxRefreshes' | 'diagnostics';
 
 /** Default retry settings. */
 export const RETRY_DEFAULTS: RetrySettings = {
@@ -219,6 +227,9 @@ export const OUTBOX_DEFAULTS: Required<OutboxOptions> = {
 /** Default lifecycle settings. */
 export const LIFECYCLE_DEFAULTS = { network: true, visibility: true, freeze: true, bfcache: true };
 
+/** Default diagnostics settings. */
+export const DIAGNOSTICS_DEFAULTS = { limit: 200 };
+
 /** The one place every top-level default is written. */
 export const DEFAULTS = {
   autoConnect: true,
@@ -234,4 +245,5 @@ export const DEFAULTS = {
   heartbeat: HEARTBEAT_DEFAULTS,
   outbox: OUTBOX_DEFAULTS,
   lifecycle: LIFECYCLE_DEFAULTS,
+  diagnostics: DIAGNOSTICS_DEFAULTS,
 } as const;
