@@ -89,7 +89,7 @@ export interface Client<Incoming = RawMessage, Outgoing = unknown> {
    * The recent connection history, as plain JSON for a support ticket
    * (`JSON.stringify(client.diagnostics(), null, 2)`): a header (version, creation and report
    * times, user agent, the current status, masked URL, attempt and RTT) and, oldest first, up to
-   * `diagnostics.limit` entries (default 200, at most 40 kB): attempts and their delays, sockets
+   * `diagnostics.limit` entries (default 200, at most 32 kB): attempts and their delays, sockets
    * connecting (masked URL) and opening, closes with their decisions, heartbeat RTTs (aggregated
    * per minute), browser signals, errors (name and message) and drops (reason and count). Never
    * message contents, error causes or unmasked URLs; every text is capped at 200 characters.

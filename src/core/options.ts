@@ -132,7 +132,7 @@ export interface LifecycleOptions {
 
 /** The connection history `client.diagnostics()` reports. */
 export interface DiagnosticsOptions {
-  /** Most entries kept (an integer from 1 to 1000); the oldest go first. The entries also stay under 40 kB of JSON. @default 200 */
+  /** Most entries kept (an integer from 1 to 1000); the oldest go first. The entries also stay under 32 kB of JSON. @default 200 */
   limit?: number;
 }
 

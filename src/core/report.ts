@@ -77,7 +77,7 @@ export interface DiagnosticsReport {
   readonly lastError: { readonly name: string; readonly message: string } | null;
   /** Most entries kept (the `diagnostics.limit` option; 0 when not recording). */
   readonly limit: number;
-  /** Entries dropped from the front to stay within `limit` entries and 40 kB. */
+  /** Entries dropped from the front to stay within `limit` entries and 32 kB. */
   readonly dropped: number;
   /** Oldest first. */
   readonly entries: readonly DiagnosticsEntry[];

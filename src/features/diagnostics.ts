@@ -15,7 +15,7 @@ import { checkObject } from '../core/validate.js';
  */
 
 /** The entries' JSON stays under this many UTF-8 bytes (the oldest go first). */
-export const MAX_ENTRY_BYTES = 40_000;
+export const MAX_ENTRY_BYTES = 32_000;
 /** Consecutive RTT samples (or drops of one reason) within this window share an entry. */
 export const MERGE_WINDOW_MS = 60_000;
 const MAX_LIMIT = 1000;

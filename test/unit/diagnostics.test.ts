@@ -269,10 +269,22 @@ describe('bounds', () => {
     expect(r.entries.length).toBeLessThan(1000);
     expect(utf8Length(JSON.stringify(r.entries))).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
     expect(utf8Length(JSON.stringify(r))).toBeLessThan(MAX_ENTRY_BYTES + 2000);
-    expect(utf8Length(JSON.stringify(r, null, 2))).toBeLessThan(64_000);
+    expect(utf8Length(JSON.stringify(r, null, 2))).toBeLessThan(48_000);
     // The newest are kept.
     expect(ofKind(r, 'close').at(-1)!.close.reason.startsWith('299 ')).toBe(true);
     expect(r.entries.length + r.dropped).toBe(1 + 300 * 4);
+  });
+
+  it('many small entries (browser signals) up to the byte bound: pretty-printed, still well under 64 kB', () => {
+    const sig = signals();
+    const { client } = setup({ diagnostics: { limit: 1000 }, lifecycle: { target: sig.target } });
+    for (let i = 0; i < 2000; i++) sig.visible();
+    const r = client.diagnostics();
+    expect(r.dropped).toBeGreaterThan(0);
+    expect(utf8Length(JSON.stringify(r.entries))).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
+    const sizes = { compact: utf8Length(JSON.stringify(r)), pretty: utf8Length(JSON.stringify(r, null, 2)) };
+    expect(sizes.pretty).toBeLessThan(56_000);
+    expect(r.entries.length + r.dropped).toBe(1 + 2000);
   });
 
   it('limit must be an integer from 1 to 1000', () => {
