@@ -6,13 +6,10 @@
 export { createClient } from './core/client.js';
 export type { Client, ClientEvents, DropEvent, DropReason, ReconnectingEvent, SendOptions, SendResult } from './core/api.js';
 export { DEFAULTS, RETRY_DEFAULTS, HEARTBEAT_DEFAULTS, OUTBOX_DEFAULTS, LIFECYCLE_DEFAULTS } from './core/options.js';
-export { DIAGNOSTICS_DEFAULTS } from './core/options.js';
-export type { DiagnosticsEntry, DiagnosticsEntryBase, DiagnosticsReport } from './core/report.js';
 export type {
   ClientOptions,
   Clock,
   ClosePolicy,
-  DiagnosticsOptions,
   HeartbeatOptions,
   LifecycleOptions,
   LifecycleTarget,
@@ -31,6 +28,8 @@ export type { Jitter, RetrySettings, ServerHint } from './core/backoff.js';
 export type { CloseInfo, CloseInitiator, ConnectionStatus, Snapshot } from './core/state.js';
 export { ERROR_NAMES, ResilientWsError, isResilientWsError } from './core/errors.js';
 export type { ResilientWsErrorName } from './core/errors.js';
+export { DIAGNOSTICS_DEFAULTS, type DiagnosticsOptions } from './core/options.js';
+export type { DiagnosticsEntry, DiagnosticsEntryBase, DiagnosticsReport } from './core/report.js';
 export { closeMessage, describeClose, en, renderMessage } from './core/messages.js';
 export type { MessageCatalog, MessageContext, MessageKey, MessageText } from './core/messages.js';
 export { binaryCodec, jsonCodec, textCodec, utf8Length } from './core/codec.js';

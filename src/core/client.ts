@@ -5,12 +5,12 @@ import type { Feature } from './feature.js';
 import { DEFAULTS, type ClientOptions } from './options.js';
 import { resolveCore } from './resolve.js';
 import { checkNumber } from './validate.js';
-import { diagnostics } from '../features/diagnostics.js';
 import { heartbeat } from '../features/heartbeat.js';
 import { lazy } from '../features/lazy.js';
 import { lifecycle } from '../features/lifecycle.js';
 import { outbox } from '../features/outbox.js';
 import { refresh } from '../features/refresh.js';
+import { diagnostics } from '../features/diagnostics.js';
 
 export type { Client, ClientEvents, DropEvent, DropReason, ReconnectingEvent, SendOptions, SendResult } from './api.js';
 
@@ -34,8 +34,6 @@ export function createClient<Incoming = RawMessage, Outgoing = unknown>(options:
 export function createClientWith<Incoming, Outgoing>(options: ClientOptions<Incoming, Outgoing>, extra: readonly Feature<Incoming, Outgoing>[]): Client<Incoming, Outgoing> {
   const config = resolveCore(options, CODECS);
   const features: Feature<Incoming, Outgoing>[] = [];
-  // First, so its `dispose` entry comes before the drops the outbox reports at dispose.
-  if (options.diagnostics !== false) features.push(diagnostics<Incoming, Outgoing>(options.diagnostics ?? {}));
   const { heartbeat: hb, outbox: ob, lifecycle: lc, lazy: lz } = options;
   if (hb !== false) features.push(heartbeat<Incoming, Outgoing>(hb ?? {}));
   if (ob !== false) features.push(outbox<Incoming, Outgoing>(ob ?? {}));
@@ -45,5 +43,7 @@ export function createClientWith<Incoming, Outgoing>(options: ClientOptions<Inco
     const timeout = config.machine.connectTimeout || DEFAULTS.connectTimeout;
     features.push(refresh<Incoming, Outgoing>(options.refresh, { maxRefreshes: options.maxRefreshes, timeout }));
   } else if (options.maxRefreshes !== undefined) checkNumber('maxRefreshes', options.maxRefreshes, true);
+  // First, so its `dispose` entry comes before the drops the outbox reports at dispose.
+  if (options.diagnostics !== false) features.unshift(diagnostics<Incoming, Outgoing>(options.diagnostics ?? {}));
   return createEngine({ ...config, autoConnect: config.autoConnect && !lz }, [...features, ...extra]);
 }

@@ -109,6 +109,12 @@ export interface OutboxOptions {
   highWaterMark?: number;
 }
 
+/** The connection history `client.diagnostics()` reports. */
+export interface DiagnosticsOptions {
+  /** Most entries kept (an integer from 1 to 1000); the oldest go first. The entries also stay under 32 kB of JSON. @default 200 */
+  limit?: number;
+}
+
 /** Event targets for browser lifecycle signals (inject for tests). */
 export interface LifecycleTarget {
   readonly window?: EventTarget;
@@ -128,12 +134,6 @@ export interface LifecycleOptions {
   bfcache?: boolean;
   /** Where to listen. @default globalThis (window, document, navigator), read when the client activates */
   target?: LifecycleTarget;
-}
-
-/** The connection history `client.diagnostics()` reports. */
-export interface DiagnosticsOptions {
-  /** Most entries kept (an integer from 1 to 1000); the oldest go first. The entries also stay under 32 kB of JSON. @default 200 */
-  limit?: number;
 }
 
 /** How to answer a close: a table by code/range, or a function (return `undefined` to fall through to the built-in table). */
@@ -242,8 +242,8 @@ export const DEFAULTS = {
   authCodes: [3000, 3003] as readonly number[],
   maxRefreshes: 3,
   retry: RETRY_DEFAULTS,
+  diagnostics: DIAGNOSTICS_DEFAULTS,
   heartbeat: HEARTBEAT_DEFAULTS,
   outbox: OUTBOX_DEFAULTS,
   lifecycle: LIFECYCLE_DEFAULTS,
-  diagnostics: DIAGNOSTICS_DEFAULTS,
 } as const;
