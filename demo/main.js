@@ -12,7 +12,7 @@
 import * as RWS from '/resilient-ws.min.js';
 // @ts-ignore -- a URL served by demo/server.mjs: dist/browser/i18n/zh-CN.min.js, as built
 import { zhCN as ZH } from '/i18n/zh-CN.min.js';
-import { clock, closeText, el, renderEntry, renderText, untrusted } from './timeline.js';
+import { LABELS, clock, closeText, el, renderEntry, renderText, reportSummary, reportText, untrusted } from './timeline.js';
 
 /** @typedef {import('./timeline.js').Entry} Entry */
 /** @typedef {import('./timeline.js').NewEntry} NewEntry */
@@ -359,6 +359,37 @@ $('clear').addEventListener('click', () => {
   timeline.replaceChildren();
   lastCloseEntry = null;
 });
+
+// ---- diagnostics report -----------------------------------------------------------------------
+
+// What a user would paste into a support ticket: client.diagnostics() as JSON, copied to the
+// clipboard, or (no clipboard: insecure context, refused permission) selected in a read-only
+// textarea for Ctrl+C. Text only: the report holds server text (close reasons).
+const reportBox = /** @type {HTMLTextAreaElement} */ ($('report'));
+const CLIPBOARD_WAIT_MS = 2000;
+async function copyReport() {
+  const L = LABELS[lang];
+  const report = client.diagnostics();
+  const text = reportText(report);
+  reportBox.value = text;
+  reportBox.hidden = false;
+  const summary = reportSummary(L, report, text);
+  const result = $('report-result');
+  try {
+    const write = navigator.clipboard?.writeText(text);
+    if (!write) throw new Error('no clipboard');
+    // A clipboard that never answers (a permission prompt nobody sees) counts as none.
+    await Promise.race([write, new Promise((_, reject) => setTimeout(() => reject(new Error('no answer')), CLIPBOARD_WAIT_MS))]);
+    reportBox.dataset.copied = 'clipboard';
+    result.textContent = `${L.reportCopied}: ${summary}`;
+  } catch {
+    reportBox.dataset.copied = 'selected';
+    reportBox.focus();
+    reportBox.select();
+    result.textContent = `${L.reportSelected} (${summary})`;
+  }
+}
+$('copy-report').addEventListener('click', () => void copyReport());
 
 // ---- what the server did (its own log, streamed) ----------------------------------------------
 

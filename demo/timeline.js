@@ -68,6 +68,10 @@ export const LABELS = {
     offline: 'browser offline',
     drop: 'dropped from outbox',
     noRetry: '—',
+    reportCopied: 'report copied',
+    reportSelected: 'no clipboard here: the report below is selected, press Ctrl+C',
+    reportEntries: (/** @type {number} */ n) => `${n} entries`,
+    reportDropped: (/** @type {number} */ n) => `${n} older dropped`,
   },
   'zh-CN': {
     status: '状态',
@@ -105,8 +109,30 @@ export const LABELS = {
     offline: '浏览器离线',
     drop: '已从发送队列丢弃',
     noRetry: '—',
+    reportCopied: '报告已复制',
+    reportSelected: '无法使用剪贴板:已选中下方的报告,请按 Ctrl+C',
+    reportEntries: (/** @type {number} */ n) => `${n} 条记录`,
+    reportDropped: (/** @type {number} */ n) => `已丢弃 ${n} 条较早记录`,
   },
 };
+
+/**
+ * The diagnostics report as the text a user pastes into a support ticket.
+ * @param {import('../src/index').DiagnosticsReport} report
+ */
+export const reportText = (report) => JSON.stringify(report, null, 2);
+
+/**
+ * One line about a report: how many entries, how big, how many older ones it no longer has.
+ * @param {typeof LABELS['en']} L
+ * @param {import('../src/index').DiagnosticsReport} report
+ * @param {string} text the report's text
+ */
+export function reportSummary(L, report, text) {
+  const bits = [L.reportEntries(report.entries.length), `${(new TextEncoder().encode(text).length / 1000).toFixed(1)} kB`];
+  if (report.dropped) bits.push(L.reportDropped(report.dropped));
+  return bits.join(' · ');
+}
 
 /**
  * Name of a close code: the library's `CloseCode` name, or the range it falls in.

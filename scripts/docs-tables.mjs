@@ -14,7 +14,9 @@ const INTERFACES = [
   ['HeartbeatOptions', 'heartbeat.'],
   ['OutboxOptions', 'outbox.'],
   ['LifecycleOptions', 'lifecycle.'],
+  ['CloseNoticeOptions', 'closeNotice.'],
   ['ProbeHandshakeOptions', 'probeHandshake.'],
+  ['DiagnosticsOptions', 'diagnostics.'],
 ];
 
 /**

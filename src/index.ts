@@ -30,6 +30,8 @@ export type { Jitter, Outage, RetrySettings, ServerHint } from './core/backoff.j
 export type { CloseInfo, CloseInitiator, ConnectionStatus, ReportedClose, Snapshot } from './core/state.js';
 export { ERROR_NAMES, ResilientWsError, isResilientWsError } from './core/errors.js';
 export type { ResilientWsErrorName } from './core/errors.js';
+export { DIAGNOSTICS_DEFAULTS, type DiagnosticsOptions } from './core/options.js';
+export type { DiagnosticsEntry, DiagnosticsEntryBase, DiagnosticsReport } from './core/report.js';
 export { closeMessage, describeClose, en, renderMessage } from './core/messages.js';
 export type { MessageCatalog, MessageContext, MessageKey, MessageText } from './core/messages.js';
 export { binaryCodec, jsonCodec, textCodec, utf8Length } from './core/codec.js';

@@ -63,7 +63,7 @@ export const OWN_SPECS = /** @type {const} @satisfies {readonly SizeSpec[]} */ (
     code: "export { createCore } from 'resilient-ws/core';",
     note: 'the engine: close policy, backoff, states, typed errors, English texts, text codec',
   },
-  ...['heartbeat', 'outbox', 'lifecycle', 'lazy', 'refresh', 'closeNotice', 'handshakeProbe'].map((name) => ({
+  ...['heartbeat', 'outbox', 'lifecycle', 'lazy', 'refresh', 'closeNotice', 'handshakeProbe', 'diagnostics'].map((name) => ({
     id: `lean+${name}`,
     label: `\`${name}()\` on top of \`createCore\``,
     code: `export { createCore, ${name} } from 'resilient-ws/core';`,

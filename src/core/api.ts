@@ -2,6 +2,7 @@ import type { RawMessage } from './codec.js';
 import type { ResilientWsError } from './errors.js';
 import type { Feature } from './feature.js';
 import type { ClientOptions, FeatureOptionKeys } from './options.js';
+import type { DiagnosticsReport } from './report.js';
 import type { CloseInfo, Snapshot } from './state.js';
 
 /**
@@ -84,6 +85,22 @@ export interface Client<Incoming = RawMessage, Outgoing = unknown> {
   ): () => void;
   /** Discard every queued message (each reported by a `drop` event with reason `cleared`). Returns them. */
   clearOutbox(): Outgoing[];
+  /**
+   * The recent connection history, as plain JSON for a support ticket
+   * (`JSON.stringify(client.diagnostics(), null, 2)`): a header (version, creation and report
+   * times, user agent, the current status, masked URL, attempt and RTT) and, oldest first, up to
+   * `diagnostics.limit` entries (default 200, at most 32 kB): attempts and their delays, sockets
+   * connecting (masked URL) and opening, closes with their decisions, heartbeat RTTs (aggregated
+   * per minute), browser signals, errors (name and message) and drops (reason and count). Never
+   * message contents, error causes or unmasked URLs; every text is capped at 200 characters.
+   * Works after `dispose()` (the history is kept). Without the diagnostics feature
+   * (`diagnostics: false`, or `createCore` without `diagnostics()`) the report has
+   * `recording: false` and no entries. A new object on every call.
+   *
+   * @example
+   * copyButton.onclick = () => navigator.clipboard.writeText(JSON.stringify(client.diagnostics(), null, 2));
+   */
+  diagnostics(): DiagnosticsReport;
   /** Live `bufferedAmount` of the socket (0 when there is none). */
   readonly bufferedAmount: number;
   /**

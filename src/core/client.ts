@@ -12,6 +12,7 @@ import { lifecycle } from '../features/lifecycle.js';
 import { outbox } from '../features/outbox.js';
 import { refresh } from '../features/refresh.js';
 import { handshakeProbe } from '../features/handshake.js';
+import { diagnostics } from '../features/diagnostics.js';
 
 export type { Client, ClientEvents, DropEvent, DropReason, ReconnectingEvent, SendOptions, SendResult } from './api.js';
 
@@ -47,5 +48,7 @@ export function createClientWith<Incoming, Outgoing>(options: ClientOptions<Inco
   } else if (options.maxRefreshes !== undefined) checkNumber('maxRefreshes', options.maxRefreshes, true);
   const ph = options.probeHandshake;
   if (ph !== undefined && ph !== false) features.push(handshakeProbe<Incoming, Outgoing>(ph === true ? {} : ph));
+  // First, so its `dispose` entry comes before the drops the outbox reports at dispose.
+  if (options.diagnostics !== false) features.unshift(diagnostics<Incoming, Outgoing>(options.diagnostics ?? {}));
   return createEngine({ ...config, autoConnect: config.autoConnect && !lz }, [...features, ...extra]);
 }

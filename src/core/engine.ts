@@ -3,6 +3,7 @@ import { createBus, createTimers, clampDelay, type Bus } from './bus.js';
 import { textCodec, type Codec, type RawMessage, type WireData } from './codec.js';
 import { fail, isResilientWsError, type ResilientWsError } from './errors.js';
 import type { Feature, FeatureContext, FeatureHooks } from './feature.js';
+import { reportOf } from './report.js';
 import { deadlineOf, initialState, sockOf, transition, type Effect, type Input, type MachineConfig, type State } from './machine.js';
 import type { Clock, Logger, Provider } from './options.js';
 import { initialSnapshot, transition as snapshot } from './state.js';
@@ -59,6 +60,8 @@ interface Run {
   cancelTimer(): void;
   /** A validated random draw. */
   draw(): number;
+  /** Deliver an event (never `message` or `status`) to the features' `observe` hooks, then the app's handlers. */
+  tell(name: string, payload: unknown): void;
 }
 
 export function createEngine<Incoming = RawMessage, Outgoing = unknown>(
@@ -86,7 +89,7 @@ export function createEngine<Incoming = RawMessage, Outgoing = unknown>(
         return false;
       }
     },
-    emit: bus.deliver,
+    emit: run.tell,
     report: (error, inSnapshot = true) => run.dispatch({ type: 'report', error, inSnapshot }),
     timer: timers.timer,
     users: () => bus.subscribers + messageHandlers,
@@ -178,6 +181,10 @@ function createRunner<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, b
       }, clampDelay(at - clock.now()));
     },
     cancelTimer: () => clock.clearTimeout(timer),
+    tell(name, payload) {
+      for (const h of run.hooks) h.observe?.(name, payload);
+      bus.deliver(name, payload);
+    },
     draw() {
       let r: unknown;
       try {
@@ -204,6 +211,7 @@ function step<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus,
     if (p.t === 'connecting' && !p.sock && run.state.attempt === input.attempt) callProviders(o, input.attempt, run);
     return;
   }
+  if (input.type === 'signal') for (const h of run.hooks) h.observe?.('signal', input);
   const prev = run.state;
   const { state: next, effects } = transition(prev, input, { now: o.clock.now(), wall: o.clock.wallNow(), cfg: run.cfg, random: run.draw });
   run.state = next;
@@ -217,7 +225,7 @@ function step<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus,
   let resolving = 0;
   for (const e of effects) {
     if (run.disposed) return;
-    if (e.type === 'emit') bus.deliver(e.name, e.payload);
+    if (e.type === 'emit') run.tell(e.name, e.payload);
     else if (e.type === 'log') bus.log(e.level, e.message, e.data);
     else if (e.type === 'resolve') resolving = e.attempt;
     else if (e.type === 'notify') for (const h of run.hooks) h.notify?.(e.name);
@@ -360,7 +368,7 @@ function createApi<Incoming, Outgoing>(
       if (sender) result = sender.send!(message, data, ttl);
       else if (run.state.snap.status === 'open' && ctx.sendFrame(data)) result = 'sent';
       else {
-        bus.deliver('drop', { message, reason: 'disabled' });
+        run.tell('drop', { message, reason: 'disabled' });
         result = 'rejected';
       }
       usage();
@@ -373,6 +381,7 @@ function createApi<Incoming, Outgoing>(
       return () => void (off() && usage());
     },
     getSnapshot: () => run.state.snap,
+    diagnostics: () => run.hooks.find((h) => h.diagnostics)?.diagnostics!() ?? reportOf(run.state.snap, o.clock, null),
     on(type, handler) {
       if (run.disposing) return () => {};
       const off = bus.on(type, handler as (e: unknown) => void);

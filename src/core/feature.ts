@@ -2,6 +2,7 @@ import type { Codec, RawMessage, WireData } from './codec.js';
 import type { ResilientWsError } from './errors.js';
 import type { Input, Reducer, State } from './machine.js';
 import type { Clock } from './options.js';
+import type { DiagnosticsReport } from './report.js';
 import type { Snapshot } from './state.js';
 import type { Link } from './transport.js';
 
@@ -70,6 +71,15 @@ export interface FeatureHooks<Outgoing = unknown> {
   notify?(name: string): void;
   /** Usage changed: a send, or a subscriber or message handler came or went. */
   usage?(): void;
+  /**
+   * What happened, as it happens: every event the engine and the features deliver (`open`,
+   * `close`, `reconnecting`, `error`, `rtt`, `drop`…) except `message` and `status`, with its
+   * payload, just before the app's handlers get it; and every browser `signal` input (payload:
+   * the input) before it is decided. Never per message. Read-only: do not keep or change payloads.
+   */
+  observe?(name: string, payload: unknown): void;
+  /** `client.diagnostics()` (the diagnostics feature). */
+  diagnostics?(): DiagnosticsReport;
   /** Pure reducer for inputs the core does not handle (see `Reducer`). */
   reduce?: Reducer;
   /** Settings the machine needs from this feature. */

@@ -113,6 +113,12 @@ export interface OutboxOptions {
   highWaterMark?: number;
 }
 
+/** The connection history `client.diagnostics()` reports. */
+export interface DiagnosticsOptions {
+  /** Most entries kept (an integer from 1 to 1000); the oldest go first. The entries also stay under 32 kB of JSON. @default 200 */
+  limit?: number;
+}
+
 /** Event targets for browser lifecycle signals (inject for tests). */
 export interface LifecycleTarget {
   readonly window?: EventTarget;
@@ -208,10 +214,12 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
   clock?: Clock;
   /** Random source in [0, 1) for jitter (tests). @default Math.random */
   random?: () => number;
+  /** Record the connection history for `client.diagnostics()` (a bounded ring of entries; no message contents, URLs masked). `false` records nothing. @default DIAGNOSTICS_DEFAULTS */
+  diagnostics?: false | DiagnosticsOptions;
 }
 
 /** Options of the features `createClient` attaches by itself (the lean `createCore` takes features instead). */
-export type FeatureOptionKeys = 'lazy' | 'heartbeat' | 'outbox' | 'lifecycle' | 'refresh' | 'maxRefreshes' | 'closeNotice' | 'probeHandshake';
+export type FeatureOptionKeys = 'lazy' | 'heartbeat' | 'outbox' | 'lifecycle' | 'refresh' | 'maxRefreshes' | 'closeNotice' | 'probeHandshake' | 'diagnostics';
 
 /** Default retry settings. */
 export const RETRY_DEFAULTS: RetrySettings = {
@@ -258,6 +266,9 @@ export const LIFECYCLE_DEFAULTS = { network: true, visibility: true, freeze: tru
 /** Default handshake-probe settings (`fetch` is read from `globalThis` when probing). */
 export const PROBE_DEFAULTS = { after: 2, timeout: 5000, minInterval: 30_000 };
 
+/** Default diagnostics settings. */
+export const DIAGNOSTICS_DEFAULTS = { limit: 200 };
+
 /** The one place every top-level default is written. */
 export const DEFAULTS = {
   autoConnect: true,
@@ -272,6 +283,7 @@ export const DEFAULTS = {
   probeHandshake: false,
   probe: PROBE_DEFAULTS,
   retry: RETRY_DEFAULTS,
+  diagnostics: DIAGNOSTICS_DEFAULTS,
   heartbeat: HEARTBEAT_DEFAULTS,
   outbox: OUTBOX_DEFAULTS,
   lifecycle: LIFECYCLE_DEFAULTS,

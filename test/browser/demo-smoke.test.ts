@@ -5,6 +5,7 @@
  * demo.test.ts. Needs `npm run build` first.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import type { DiagnosticsReport } from '../../src/index';
 import { ENGINE, ENGINE_TITLE, launchBrowser, waitInPage, type EngineBrowser, type EnginePage } from '../support/browsers';
 import { startDemoServer, stopDemoServer, type DemoServer } from '../support/demo-server';
 
@@ -59,6 +60,21 @@ describe(`the demo in ${ENGINE_TITLE}`, () => {
       expect(restart.code).toBe(String(restartCode));
       expect(restart.category).toBe(ENGINE === 'webkit' ? 'network' : 'service-restart');
       await status(page, 'open');
+
+      // "Copy report": client.diagnostics() as JSON in the read-only textarea (and on the
+      // clipboard where this engine lets the page write it), telling the same two closes.
+      await page.evaluate(() => (document.getElementById('copy-report') as HTMLButtonElement).click());
+      await waitInPage(page, () => document.getElementById('report')?.dataset.copied !== undefined, undefined, { timeout: 5000 });
+      const report = JSON.parse(await page.evaluate(() => (document.getElementById('report') as HTMLTextAreaElement).value)) as DiagnosticsReport;
+      const closes = report.entries.flatMap((e) => (e.kind === 'close' ? [e.close] : []));
+      // (The timeline shows an empty reason as "(empty)".)
+      expect(closes.map((c) => [c.code, c.category, c.reason || '(empty)'])).toEqual([
+        [1011, 'server-error', shown.reason],
+        [restartCode, restart.category, restart.reason],
+      ]);
+      expect(report.entries.filter((e) => e.kind === 'open')).toHaveLength(3);
+      expect(report.url).toMatch(/\/live\?token=\*\*\*$/);
+      expect(JSON.stringify(report)).not.toContain('demo-1');
       expect(await page.pageErrors()).toEqual([]);
     } finally {
       await page.close();

@@ -11,7 +11,7 @@ import { mkdir } from 'node:fs/promises';
 import { createServer, connect as tcpConnect, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from 'vitest';
-import { CloseCode, classifyCode, en, type CloseAction, type CloseCategory, type MessageCatalog } from '../../src/index';
+import { CloseCode, classifyCode, en, type Client, type CloseAction, type CloseCategory, type DiagnosticsReport, type MessageCatalog } from '../../src/index';
 import { zhCN } from '../../src/i18n/zh-CN';
 import { launchChromium, REPO_ROOT, type Browser, type Page } from '../support/chromium';
 import { startDemoServer, stopDemoServer, type DemoServer } from '../support/demo-server';
@@ -66,9 +66,13 @@ interface DemoPage {
   cspViolations: string[];
 }
 
-/** Opens the demo page in a fresh context and waits until its client is open. */
-async function openDemo(query = ''): Promise<DemoPage> {
-  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 } });
+/**
+ * Opens the demo page in a fresh context and waits until its client is open. `permissions` are
+ * granted to the context; `initScript` runs in the page before its own scripts.
+ */
+async function openDemo(query = '', options: { permissions?: string[]; initScript?: string } = {}): Promise<DemoPage> {
+  const context = await browser.newContext({ viewport: { width: 1400, height: 1000 }, permissions: options.permissions });
+  if (options.initScript) await context.addInitScript(options.initScript);
   onTestFinished(async () => {
     await Promise.race([context.close(), delay(10_000)]);
   });
@@ -499,6 +503,61 @@ describe.for(['react', 'vue'])('%s page', (name) => {
 // ---------------------------------------------------------------------------------------------
 // The page as a whole, and the demo server
 // ---------------------------------------------------------------------------------------------
+
+describe('diagnostics report', () => {
+  /** A close shown in the timeline, then "Copy report": the report's text and the timeline's view of the close. */
+  async function copyAfterClose(page: Page) {
+    await page.click('[data-fault="close-1011"]');
+    const shown = await shownClose(page, 1011);
+    await waitForStatus(page, 'open');
+    const openUrls = await page.locator('#timeline li[data-kind="open"] .mono').allTextContents();
+    await page.click('#copy-report');
+    await page.waitForFunction(() => document.getElementById('report')?.dataset.copied !== undefined);
+    const value = await page.locator('#report').inputValue();
+    return { shown, openUrls, value, report: JSON.parse(value) as DiagnosticsReport };
+  }
+
+  /** The report tells what the timeline showed: the close with its reason and decision, the retry, both opens; and no token. */
+  function expectStory(report: DiagnosticsReport, shown: ShownClose, openUrls: string[]) {
+    expect(report).toMatchObject({ format: 'resilient-ws/diagnostics', recording: true, status: 'open' });
+    const kinds = report.entries.filter((e) => e.kind !== 'rtt').map((e) => e.kind);
+    expect(kinds).toEqual(['connecting', 'open', 'close', 'reconnecting', 'connecting', 'open']);
+    const close = report.entries.find((e) => e.kind === 'close');
+    expect(close).toMatchObject({ close: { code: 1011, category: shown.category, action: 'reconnect', reason: shown.reason } });
+    const retry = report.entries.find((e) => e.kind === 'reconnecting') as { delay: number };
+    expect(shown.decision).toBe(`reconnect in ${retry.delay} ms`);
+    const connecting = report.entries.filter((e) => e.kind === 'connecting').map((e) => (e as { url: string }).url);
+    expect(connecting).toEqual([...openUrls].reverse());
+    expect(connecting[0]).toMatch(/\/live\?token=\*\*\*$/);
+    expect(JSON.stringify(report)).not.toContain('demo-1');
+  }
+
+  test('"Copy report" puts client.diagnostics() on the clipboard as JSON: the events the timeline shows, no token', async () => {
+    const { page } = await openDemo('', { permissions: ['clipboard-read', 'clipboard-write'] });
+    const { shown, openUrls, value, report } = await copyAfterClose(page);
+    expect(await page.locator('#report').getAttribute('data-copied')).toBe('clipboard');
+    expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(value);
+    expectStory(report, shown, openUrls);
+    expect(await text(page, '#report-result')).toMatch(/^report copied: \d+ entries · \d+\.\d kB$/);
+    // The same report the client gives (the page's own `client`), times aside.
+    const live = (await page.evaluate(() => JSON.stringify((window as unknown as { demo: { client: Client } }).demo.client.diagnostics()))) as string;
+    expect(JSON.parse(live).entries.slice(0, report.entries.length).map((e: { kind: string }) => e.kind)).toEqual(report.entries.map((e) => e.kind));
+    await shot(page, 'report-copied');
+  });
+
+  test('without a clipboard the report is selected in a read-only textarea, as text', async () => {
+    const { page } = await openDemo('', { initScript: "Object.defineProperty(Navigator.prototype, 'clipboard', { get: () => undefined });" });
+    const { shown, openUrls, value, report } = await copyAfterClose(page);
+    expect(await page.locator('#report').getAttribute('data-copied')).toBe('selected');
+    expectStory(report, shown, openUrls);
+    const box = await page.evaluate(() => {
+      const t = document.getElementById('report') as HTMLTextAreaElement;
+      return { focused: document.activeElement === t, readOnly: t.readOnly, start: t.selectionStart, end: t.selectionEnd, length: t.value.length, children: t.children.length };
+    });
+    expect(box).toEqual({ focused: true, readOnly: true, start: 0, end: value.length, length: value.length, children: 0 });
+    expect(await text(page, '#report-result')).toContain('press Ctrl+C');
+  });
+});
 
 describe('page and server', () => {
   test('the page is served with the strict CSP (header and meta) and loads only the self-contained build', async () => {

@@ -29,7 +29,9 @@ const SECTIONS: Record<string, Record<string, unknown>> = {
   HeartbeatOptions: DEFAULTS.heartbeat as unknown as Record<string, unknown>,
   OutboxOptions: DEFAULTS.outbox as unknown as Record<string, unknown>,
   LifecycleOptions: DEFAULTS.lifecycle as unknown as Record<string, unknown>,
+  CloseNoticeOptions: DEFAULTS.closeNotice as unknown as Record<string, unknown>,
   ProbeHandshakeOptions: DEFAULTS.probe as unknown as Record<string, unknown>,
+  DiagnosticsOptions: DEFAULTS.diagnostics as unknown as Record<string, unknown>,
 };
 
 /** @default texts that name a value instead of spelling it. */
@@ -38,7 +40,9 @@ const SYMBOLIC: Record<string, unknown> = {
   HEARTBEAT_DEFAULTS: DEFAULTS.heartbeat,
   OUTBOX_DEFAULTS: DEFAULTS.outbox,
   LIFECYCLE_DEFAULTS: DEFAULTS.lifecycle,
+  CLOSE_NOTICE_DEFAULTS: DEFAULTS.closeNotice,
   PROBE_DEFAULTS: DEFAULTS.probe,
+  DIAGNOSTICS_DEFAULTS: DEFAULTS.diagnostics,
 };
 
 const literal = (text: string): { ok: true; value: unknown } | { ok: false } => {
