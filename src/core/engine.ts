@@ -211,7 +211,7 @@ function step<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus,
     if (p.t === 'connecting' && !p.sock && run.state.attempt === input.attempt) callProviders(o, input.attempt, run);
     return;
   }
-  if (input.type === 'signal') for (const h of run.hooks) h.observe?.('signal', input);
+  if (input.type === 'signal' || input.type === 'notice') for (const h of run.hooks) h.observe?.(input.type, input);
   const prev = run.state;
   const { state: next, effects } = transition(prev, input, { now: o.clock.now(), wall: o.clock.wallNow(), cfg: run.cfg, random: run.draw });
   run.state = next;

@@ -74,8 +74,8 @@ export interface FeatureHooks<Outgoing = unknown> {
   /**
    * What happened, as it happens: every event the engine and the features deliver (`open`,
    * `close`, `reconnecting`, `error`, `rtt`, `drop`…) except `message` and `status`, with its
-   * payload, just before the app's handlers get it; and every browser `signal` input (payload:
-   * the input) before it is decided. Never per message. Read-only: do not keep or change payloads.
+   * payload, just before the app's handlers get it; and every browser `signal` and close
+   * `notice` input (payload: the input) before it is decided. Never per message. Read-only: do not keep or change payloads.
    */
   observe?(name: string, payload: unknown): void;
   /** `client.diagnostics()` (the diagnostics feature). */

@@ -32,6 +32,8 @@ export interface DiagnosticsEntryBase {
  * - `rtt`: heartbeat round trips, aggregated: consecutive samples within a minute share one entry.
  * - `signal`: a browser signal the lifecycle feature passed on (`online`, `offline`, `visible`,
  *   `freeze`, `resume`, `pagehide`, `pageshow`).
+ * - `notice`: the server's in-band close notice (its code, reason and `retryAfter`); the close
+ *   that follows says whether it was used (`via: 'notice'`).
  * - `error`: a background failure (`name` and `message` only).
  * - `drop`: messages that left unsent, by reason; consecutive drops within a minute share one entry.
  * - `event`: an event of another feature (its name only).
@@ -45,6 +47,7 @@ export type DiagnosticsEntry = DiagnosticsEntryBase &
     | { readonly kind: 'reconnecting'; readonly attempt: number; readonly delay: number }
     | { readonly kind: 'rtt'; readonly samples: number; readonly min: number; readonly avg: number; readonly max: number }
     | { readonly kind: 'signal'; readonly name: string; readonly persisted?: boolean }
+    | { readonly kind: 'notice'; readonly code: number; readonly reason: string; readonly retryAfter?: number }
     | { readonly kind: 'error'; readonly name: string; readonly message: string }
     | { readonly kind: 'drop'; readonly reason: string; readonly count: number }
     | { readonly kind: 'event'; readonly name: string }

@@ -113,6 +113,11 @@ function record(rec: Recorder, name: string, payload: unknown): void {
       const persisted = typeof p.persisted === 'boolean' ? { persisted: p.persisted } : {};
       return void rec.add({ kind: 'signal', name: text(p.name, 32), ...persisted });
     }
+    case 'notice': {
+      const n = (p.notice ?? {}) as Record<string, unknown>;
+      const after = typeof n.retryAfter === 'number' ? { retryAfter: n.retryAfter } : {};
+      return void rec.add({ kind: 'notice', code: num(n.code), reason: text(n.reason ?? ''), ...after });
+    }
     case 'rtt':
       return rtt(rec, tenth(num(p.rtt)) ?? 0);
     case 'drop': {

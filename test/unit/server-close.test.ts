@@ -95,6 +95,17 @@ describe('a close announced in band', () => {
     expect(snap().status).toBe('closed');
   });
 
+  it('records the notice, and the close it explains, in the diagnostics report', () => {
+    const { fake, client } = setup();
+    fake.last.receive(notice(1013, 'overloaded', 2));
+    fake.last.drop();
+    const kinds = client.diagnostics().entries.map((e) => e.kind);
+    expect(kinds.slice(kinds.indexOf('notice'))).toEqual(['notice', 'close', 'reconnecting']);
+    const entries = client.diagnostics().entries;
+    expect(entries.find((e) => e.kind === 'notice')).toMatchObject({ code: 1013, reason: 'overloaded', retryAfter: 2 });
+    expect(entries.find((e) => e.kind === 'close')).toMatchObject({ close: { code: 1013, via: 'notice', reported: { code: 1006 } } });
+  });
+
   it('keeps the try-again-later wait when WebKit turns 1013 into error + 1006', () => {
     const { fake, closes, delays, snap } = setup();
     fake.last.receive(notice(1013, 'overloaded'));
