@@ -297,6 +297,11 @@ const FAULTS = {
   blackhole: { api: 'blackhole', label: 'go half-open (black-hole)' },
   down: { api: 'down', body: { ms: 10_000 }, label: 'refuse connections for 10 s' },
   'raw-close': { api: 'raw-close', body: { payload: 'server shutting down' }, label: 'send a close frame with only text' },
+  notice: {
+    api: 'notice',
+    body: { code: 1013, reason: 'busy, come back in 3 s', retryAfter: 3 },
+    label: 'announce 1013 in band, then end the TCP connection without a close frame (what a libhv server does)',
+  },
   'reject-403': {
     api: 'reject',
     body: { status: 403, count: 1 },

@@ -43,7 +43,10 @@ export const LABELS = {
     reason: 'Server reason (raw, untrusted)',
     serverMessage: 'Server message (from JSON reason)',
     retryAfter: 'Server retry hint',
-    reassembled: 'Code bytes + reason as text (a reason-only close frame?)',
+    via: 'Carried by',
+    viaNotice: "the server's close notice (the close frame was lost or mangled)",
+    viaRebuilt: 'a close frame without a status code: its text, rebuilt',
+    reported: 'What the browser reported (code, reason)',
     details: 'Details',
     empty: '(empty)',
     stop: 'stop',
@@ -84,7 +87,10 @@ export const LABELS = {
     reason: '服务器原始原因(不可信)',
     serverMessage: '服务器消息(来自 JSON 原因)',
     retryAfter: '服务器建议的重试等待',
-    reassembled: '代码与原因按文本还原(关闭帧只含原因?)',
+    via: '来源',
+    viaNotice: '服务器的关闭通知(关闭帧丢失或损坏)',
+    viaRebuilt: '不含状态码的关闭帧:已还原其文本',
+    reported: '浏览器报告的内容(代码、原因)',
     details: '详情',
     empty: '(空)',
     stop: '停止',
@@ -144,23 +150,6 @@ export function codeName(closeCodes, code) {
   if (code >= 3000 && code <= 3999) return 'Registered (3000–3999)';
   if (code >= 4000 && code <= 4999) return 'Private use (4000–4999)';
   return 'Unknown';
-}
-
-/**
- * A server that writes a close frame whose payload is only reason text (libhv's
- * `send(reason, WS_OPCODE_CLOSE)`) makes the browser read the first two bytes as the code:
- * "server shutting down" arrives as code 29541 ("se") and reason "rver shutting down". For a
- * code outside 1000–4999 whose two bytes are printable ASCII, returns the text it probably was.
- * @param {number} code
- * @param {string} reason
- * @returns {string | null}
- */
-export function reasonOnlyText(code, reason) {
-  if ((code >= 1000 && code <= 4999) || code < 0 || code > 0xffff) return null;
-  const printable = (/** @type {number} */ b) => b >= 0x20 && b < 0x7f;
-  const hi = code >> 8;
-  const lo = code & 0xff;
-  return printable(hi) && printable(lo) ? String.fromCharCode(hi, lo) + reason : null;
 }
 
 /**
@@ -270,7 +259,7 @@ export function renderEntry(e, ctx) {
       const row = (label, cls, text) => {
         dl.append(el('dt', undefined, label));
         const dd = el('dd', cls);
-        dd.append(['reason', 'server-message', 'reassembled'].includes(cls) ? untrusted('code', undefined, text) : el('span', undefined, text));
+        dd.append(['reason', 'server-message', 'reported'].includes(cls) ? untrusted('code', undefined, text) : el('span', undefined, text));
         dl.append(dd);
       };
       row(L.message, 'message', closeText(ctx.describeClose, ctx.catalog, c));
@@ -278,8 +267,9 @@ export function renderEntry(e, ctx) {
       if (c.reason === '') dl.lastElementChild?.classList.add('empty');
       if (c.serverMessage !== undefined) row(L.serverMessage, 'server-message', c.serverMessage);
       if (c.retryAfter !== undefined) row(L.retryAfter, 'retry-after', `${c.retryAfter} ms`);
-      const text = reasonOnlyText(c.code, c.reason);
-      if (text !== null) row(L.reassembled, 'reassembled', text);
+      // The client says when code and reason did not come straight from the close event.
+      if (c.via) row(L.via, 'via', c.via === 'notice' ? L.viaNotice : L.viaRebuilt);
+      if (c.reported) row(L.reported, 'reported', `${c.reported.code} ${JSON.stringify(c.reported.reason)}`);
       const details = [`${L.initiatedBy} ${c.initiatedBy}`, c.wasClean ? L.clean : L.unclean];
       if (c.duringConnect) details.push(L.duringConnect);
       row(L.details, 'details', details.join(' · '));

@@ -128,7 +128,8 @@ interface ShownClose {
   reasonEmpty: boolean;
   serverMessage: string | null;
   retryAfter: string | null;
-  reassembled: string | null;
+  via: string | null;
+  reported: string | null;
   details: string;
 }
 
@@ -150,7 +151,8 @@ async function shownClose(page: Page, code: number, category?: string, timeout =
       reasonEmpty: li.querySelector('dd.reason')?.classList.contains('empty') ?? false,
       serverMessage: t('dd.server-message'),
       retryAfter: t('dd.retry-after'),
-      reassembled: t('dd.reassembled'),
+      via: t('dd.via'),
+      reported: t('dd.reported'),
       details: t('dd.details') ?? '',
     };
   });
@@ -344,23 +346,37 @@ describe('transport faults', () => {
     expect(await text(page, '#countdown')).toBe('—');
   }, 60_000);
 
-  test('close frame with only a reason: shows what the browser made of it, and the text it was', async () => {
+  test('close frame with only a reason: the text the server sent, rebuilt, and what the browser reported', async () => {
     const { page } = await openDemo();
     const payload = 'server shutting down';
-    // The browser reads the first two bytes ("se") as the status code and the rest as the reason.
-    const code = (payload.charCodeAt(0) << 8) | payload.charCodeAt(1);
+    // The browser reads the first two bytes ("se") as the status code and the rest as the reason;
+    // the client rebuilds the text and reports a malformed close (code 1005: no status code sent).
+    const bogus = (payload.charCodeAt(0) << 8) | payload.charCodeAt(1);
     await page.click('[data-fault="raw-close"]');
-    const shown = await shownClose(page, code);
-    const { category, action } = classifyCode(code);
-    expect(shown.category).toBe(category);
-    expect(shown.decision).toMatch(DECISION.en[action]);
-    expect(shown.reason).toBe(payload.slice(2));
-    expect(shown.reassembled).toBe(payload);
-    expectMessage(shown.message, en, category, action, code);
+    const shown = await shownClose(page, 1005, 'malformed-close');
+    expect(shown.decision).toMatch(DECISION.en.reconnect);
+    expect(shown.reason).toBe(payload);
+    expect(shown.via).toContain('without a status code');
+    expect(shown.reported).toBe(`${bogus} ${JSON.stringify(payload.slice(2))}`);
+    expectMessage(shown.message, en, 'malformed-close', 'reconnect', 1005);
+    expect(shown.message).not.toContain(String(bogus));
     await page.locator('#server-log li[data-kind="raw-close"]', { hasText: payload }).first().waitFor();
     await toChinese(page);
-    expectMessage((await shownClose(page, code)).message, zhCN, category, action, code);
-    if (action === 'reconnect') await waitForStatus(page, 'open');
+    expectMessage((await shownClose(page, 1005, 'malformed-close')).message, zhCN, 'malformed-close', 'reconnect', 1005);
+    await waitForStatus(page, 'open');
+  });
+
+  test('a close notice, then a TCP close (libhv): the server\'s 1013 and its wait, carried by the notice', async () => {
+    const { page } = await openDemo();
+    await page.click('[data-fault="notice"]');
+    const shown = await shownClose(page, 1013, 'try-again-later');
+    expect(shown.reason).toBe('busy, come back in 3 s');
+    expect(shown.via).toContain('close notice');
+    expect(shown.reported).toBe('1006 ""');
+    expect(shown.retryAfter).toBe('3000 ms');
+    expect(shown.decision).toMatch(DECISION.en.reconnect);
+    expectMessage(shown.message, en, 'try-again-later', 'reconnect', 1013);
+    await shot(page, 'close-notice-en');
   });
 
   test('HTTP 403 on the handshake: the browser only says the attempt failed; the server log shows why', async () => {
