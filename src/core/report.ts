@@ -31,7 +31,7 @@ export interface DiagnosticsEntryBase {
  * - `reconnecting`: a retry was scheduled `delay` ms ahead.
  * - `rtt`: heartbeat round trips, aggregated: consecutive samples within a minute share one entry.
  * - `signal`: a browser signal the lifecycle feature passed on (`online`, `offline`, `visible`,
- *   `freeze`, `resume`, `pagehide`, `pageshow`).
+ *   `hidden`, `freeze`, `resume`, `pagehide`, `pageshow`).
  * - `notice`: the server's in-band close notice (its code, reason and `retryAfter`); the close
  *   that follows says whether it was used (`via: 'notice'`).
  * - `error`: a background failure (`name` and `message` only).

@@ -47,7 +47,7 @@ export function attachLifecycle(target: LifecycleTarget, flags: LifecycleFlags, 
     on(w, 'online', pass('online'));
     on(w, 'offline', pass('offline'));
   }
-  if (flags.visibility) on(d, 'visibilitychange', () => d?.visibilityState === 'visible' && signal('visible'));
+  if (flags.visibility) on(d, 'visibilitychange', () => signal(d?.visibilityState === 'visible' ? 'visible' : 'hidden'));
   if (flags.freeze) {
     on(d, 'freeze', pass('freeze'));
     on(d, 'resume', pass('resume'));
@@ -64,7 +64,8 @@ export function attachLifecycle(target: LifecycleTarget, flags: LifecycleFlags, 
  * - `online`: cut a retry wait short (never a credential refresh), or probe an open link fast:
  *   after a network change the old TCP path is almost always dead.
  * - `offline`: stop spending attempts; probe an open link.
- * - `visible`: probe an open link, or cut a retry wait short.
+ * - `visible`: probe an open link, or cut a retry wait short. (`hidden` changes nothing; the
+ *   diagnostics report records it.)
  * - `freeze`/`resume`: no timers while frozen; on resume, a socket Chromium dropped is reconnected quietly.
  * - `pagehide`/`pageshow`: close cleanly so the page stays cacheable; reconnect on restore.
  */

@@ -94,7 +94,7 @@ describe('what the report records', () => {
     fake.last.open();
     sig.offline();
     sig.online();
-    sig.hidden(); // not a signal: only becoming visible is
+    sig.hidden();
     sig.visible();
     sig.freeze();
     sig.resume();
@@ -104,6 +104,7 @@ describe('what the report records', () => {
     expect(ofKind(r, 'signal').map(({ name, persisted }) => (persisted === undefined ? name : `${name}(${persisted})`))).toEqual([
       'offline',
       'online',
+      'hidden',
       'visible',
       'freeze',
       'resume',
