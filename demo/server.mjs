@@ -37,6 +37,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { extname, join, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { isServerCode } from '../dist/index.js';
 import { startFaultServer } from '../test/support/fault-server.mjs';
 
 const DEMO_DIR = fileURLToPath(new URL('.', import.meta.url));
@@ -301,7 +302,7 @@ async function main() {
     close(body) {
       const code = int(body.code ?? 1000, 'code');
       const reason = typeof body.reason === 'string' ? body.reason : '';
-      if (code !== 1000 && !(code >= 1001 && code <= 1014 && ![1004, 1005, 1006].includes(code)) && !(code >= 3000 && code <= 4999)) {
+      if (!isServerCode(code)) {
         throw new RangeError(`close code ${code} cannot be sent in a close frame (1000–1003, 1007–1014, 3000–4999)`);
       }
       return { closed: fault.closeAll(code, reason) };
@@ -317,7 +318,7 @@ async function main() {
     },
     notice(body) {
       const code = int(body.code ?? 4001, 'code');
-      if (!(code >= 1000 && code <= 1014 && ![1004, 1005, 1006].includes(code)) && !(code >= 3000 && code <= 4999)) {
+      if (!isServerCode(code)) {
         throw new RangeError(`close code ${code} cannot be announced (1000–1003, 1007–1014, 3000–4999)`);
       }
       const reason = typeof body.reason === 'string' ? body.reason : 'token expired';
