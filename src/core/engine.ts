@@ -45,6 +45,8 @@ interface Run {
   disposing: boolean;
   disposed: boolean;
   hooks: FeatureHooks[];
+  /** The features' `observe` hooks, with their names; `threw`: left out from then on. */
+  observers: { name: string; see: NonNullable<FeatureHooks['observe']>; threw?: true }[];
   cfg: MachineConfig;
   /** Id of the socket `link` is (0: none). */
   linkId: number;
@@ -62,6 +64,8 @@ interface Run {
   draw(): number;
   /** Deliver an event (never `message` or `status`) to the features' `observe` hooks, then the app's handlers. */
   tell(name: string, payload: unknown): void;
+  /** Show an event or input to the features' `observe` hooks; a hook that throws is reported, never rethrown. */
+  observe(name: string, payload: unknown): void;
 }
 
 export function createEngine<Incoming = RawMessage, Outgoing = unknown>(
@@ -101,6 +105,7 @@ export function createEngine<Incoming = RawMessage, Outgoing = unknown>(
   for (const f of features) {
     const h = f.attach(ctx) as FeatureHooks;
     run.hooks.push(h);
+    if (h.observe) run.observers.push({ name: f.name, see: h.observe });
     if (h.reduce) reducers.push(h.reduce);
     refresh ??= h.provides?.refresh;
     lazy ||= !!h.provides?.lazy;
@@ -149,6 +154,7 @@ function createRunner<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, b
     disposing: false,
     disposed: false,
     hooks: [],
+    observers: [],
     cfg: undefined as unknown as MachineConfig,
     dispatch(input) {
       if (run.disposed) return;
@@ -182,8 +188,12 @@ function createRunner<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, b
     },
     cancelTimer: () => clock.clearTimeout(timer),
     tell(name, payload) {
-      for (const h of run.hooks) h.observe?.(name, payload);
+      run.observe(name, payload);
       bus.deliver(name, payload);
+    },
+    observe(name, payload) {
+      // A hook that throws is reported, then left out: its report is an event it would observe.
+      for (const w of run.observers) if (!w.threw && !guard(run, `The ${w.name} feature's observe hook`, () => (w.see(name, payload), true), false)) w.threw = true;
     },
     draw() {
       let r: unknown;
@@ -211,7 +221,7 @@ function step<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus,
     if (p.t === 'connecting' && !p.sock && run.state.attempt === input.attempt) callProviders(o, input.attempt, run);
     return;
   }
-  if (input.type === 'signal' || input.type === 'notice') for (const h of run.hooks) h.observe?.(input.type, input);
+  if (input.type === 'signal' || input.type === 'notice') run.observe(input.type, input);
   const prev = run.state;
   const { state: next, effects } = transition(prev, input, { now: o.clock.now(), wall: o.clock.wallNow(), cfg: run.cfg, random: run.draw });
   run.state = next;

@@ -76,6 +76,7 @@ export interface FeatureHooks<Outgoing = unknown> {
    * `close`, `reconnecting`, `error`, `rtt`, `drop`…) except `message` and `status`, with its
    * payload, just before the app's handlers get it; and every browser `signal` and close
    * `notice` input (payload: the input) before it is decided. Never per message. Read-only: do not keep or change payloads.
+   * A hook that throws is reported (an `InvalidOptionError` `error` event) and not called again.
    */
   observe?(name: string, payload: unknown): void;
   /** `client.diagnostics()` (the diagnostics feature). */

@@ -5,6 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createClient, isResilientWsError, type ClientOptions, type Logger } from '../../src/index';
+import { createCore, diagnostics, type Feature } from '../../src/core/index';
 import { fakeWebSocket } from '../support/fake-socket';
 import { liveSockets } from '../support/probes';
 import { settle, setup, UNIT_URL } from '../support/unit-client';
@@ -180,5 +181,39 @@ describe('a heartbeat message the codec cannot encode', () => {
     expect(errors.filter((e) => isResilientWsError(e, 'EncodeError'))).toHaveLength(1);
     expect(fake.last.sent).toEqual([]);
     expect(client.getSnapshot().status).toBe('open');
+  });
+});
+
+describe("a feature whose observe hook throws", () => {
+  it('is reported once as an error event, left out from then on, and the connection goes on', () => {
+    const fake = fakeWebSocket();
+    let calls = 0;
+    const broken: Feature = {
+      name: 'broken',
+      attach: () => ({
+        observe() {
+          calls++;
+          throw new Error('observer broke');
+        },
+      }),
+    };
+    const errors: string[] = [];
+    const client = createCore({ url: UNIT_URL, WebSocket: fake.WebSocket, features: [broken, diagnostics()] });
+    client.on('error', (e) => errors.push(e.message));
+    try {
+      expect(() => fake.last.open()).not.toThrow();
+      expect(client.getSnapshot().status).toBe('open');
+      expect(errors).toEqual(["The broken feature's observe hook threw."]);
+      expect(calls).toBe(1);
+      fake.last.serverClose(1012, 'restart');
+      expect(client.getSnapshot().status).toBe('reconnecting');
+      expect(calls, 'a hook that threw is not called again').toBe(1);
+      // The feature after it still sees everything.
+      const kinds = client.diagnostics().entries.map((e) => e.kind);
+      expect(kinds).toEqual(expect.arrayContaining(['connecting', 'open', 'error', 'close', 'reconnecting']));
+    } finally {
+      client.dispose();
+    }
+    expect(liveSockets(fake.sockets)).toHaveLength(0);
   });
 });
