@@ -24,7 +24,7 @@ export type {
   WebSocketLike,
 } from './core/options.js';
 export { CloseCode, CLOSE_TABLE, classifyCode, isServerCode } from './core/close-codes.js';
-export type { CloseAction, CloseCategory, ClosePolicyTable, CloseRule } from './core/close-codes.js';
+export type { CloseAction, CloseCategory, ClosePolicyCategory, ClosePolicyTable, CloseRule } from './core/close-codes.js';
 export { backoffDelay, backoffWindow, parseServerHint, retryDelay } from './core/backoff.js';
 export type { Jitter, Outage, RetrySettings, ServerHint } from './core/backoff.js';
 export type { CloseInfo, CloseInitiator, ConnectionStatus, ReportedClose, Snapshot } from './core/state.js';

@@ -26,6 +26,37 @@ export const CloseCode = {
 } as const;
 
 /**
+ * Every close category, once: {@link CloseCategory} is derived from this list, and the table form
+ * of `closePolicy` checks its keys against it.
+ */
+export const CLOSE_CATEGORIES = [
+  'normal',
+  'going-away',
+  'protocol-error',
+  'no-status',
+  'network',
+  'policy-violation',
+  'server-error',
+  'service-restart',
+  'try-again-later',
+  'bad-gateway',
+  'tls',
+  'unauthorized',
+  'forbidden',
+  'timeout',
+  'application',
+  'private',
+  'unknown',
+  'malformed-close',
+  'client',
+  'connect-failed',
+  'not-found',
+  'connect-timeout',
+  'heartbeat-timeout',
+  'suspended',
+] as const;
+
+/**
  * What kind of close it was. Server and network categories come from the code; the
  * client-side ones (`client`, `connect-failed`, `connect-timeout`, `heartbeat-timeout`,
  * `suspended`) describe closes the client detected or caused itself;
@@ -34,31 +65,7 @@ export const CloseCode = {
  * With `probeHandshake`, a failed attempt whose endpoint answered the probe with HTTP 401, 403 or
  * 404 becomes `unauthorized`, `forbidden` or `not-found`.
  */
-export type CloseCategory =
-  | 'normal'
-  | 'going-away'
-  | 'protocol-error'
-  | 'no-status'
-  | 'network'
-  | 'policy-violation'
-  | 'server-error'
-  | 'service-restart'
-  | 'try-again-later'
-  | 'bad-gateway'
-  | 'tls'
-  | 'unauthorized'
-  | 'forbidden'
-  | 'timeout'
-  | 'application'
-  | 'private'
-  | 'unknown'
-  | 'malformed-close'
-  | 'client'
-  | 'connect-failed'
-  | 'not-found'
-  | 'connect-timeout'
-  | 'heartbeat-timeout'
-  | 'suspended';
+export type CloseCategory = (typeof CLOSE_CATEGORIES)[number];
 
 /** What the client does after a close: try again, refresh credentials then try again, or stop. */
 export type CloseAction = 'reconnect' | 'refresh' | 'stop';
@@ -107,8 +114,28 @@ export function classifyCode(code: number): CloseRule {
   return rule('unknown', 'reconnect');
 }
 
-/** `closePolicy` in table form: keys are a code (`4001`) or an inclusive range (`'4000-4499'`). */
-export type ClosePolicyTable = Readonly<Record<string, CloseAction>>;
+/**
+ * The categories a `closePolicy` table can name: all but `client` (your own `close()`, an idle
+ * close) and `suspended` (the page went into the back/forward cache), which are decided before
+ * the policy is asked.
+ */
+export type ClosePolicyCategory = Exclude<CloseCategory, 'client' | 'suspended'>;
+
+/** Categories decided before the policy: a table key naming one would never match. */
+const FIXED_CATEGORIES: readonly string[] = ['client', 'suspended'] satisfies readonly CloseCategory[];
+
+/**
+ * `closePolicy` in table form. Keys are a code (`4001`), an inclusive range (`'4000-4499'`) or a
+ * category (`'malformed-close'`, `'not-found'`, any {@link ClosePolicyCategory}). A close is matched
+ * by its code first and its category last: an exact code beats a range, a narrower range beats a
+ * wider one, and a range beats a category.
+ *
+ * @example
+ * closePolicy: { 'malformed-close': 'stop', 4000: 'reconnect', '4100-4199': 'stop' }
+ */
+export type ClosePolicyTable = Readonly<
+  { [code: number]: CloseAction; [range: `${number}-${number}`]: CloseAction } & { [category in ClosePolicyCategory]?: CloseAction }
+>;
 
 /** A parsed `closePolicy` table entry. */
 export interface CloseRange {
@@ -117,32 +144,52 @@ export interface CloseRange {
   readonly action: CloseAction;
 }
 
+/** A parsed `closePolicy` table: code ranges (narrowest first; a single code is a range of one) and category entries. */
+export interface ParsedClosePolicy {
+  readonly ranges: readonly CloseRange[];
+  readonly categories: Readonly<Partial<Record<CloseCategory, CloseAction>>>;
+}
+
 const ACTIONS: readonly string[] = ['reconnect', 'refresh', 'stop'];
+const badAction = (key: string, action: unknown): string | null =>
+  typeof action === 'string' && ACTIONS.includes(action) ? null : `closePolicy["${key}"] must be "reconnect", "refresh" or "stop", got ${JSON.stringify(action)}.`;
 
 /**
  * Parses a `closePolicy` table. Returns an error message (for the caller to throw) or the
- * ranges, narrowest first so a single code beats a range that contains it.
+ * ranges, narrowest first so a single code beats a range that contains it, and the categories.
  */
-export function parseClosePolicy(table: ClosePolicyTable): CloseRange[] | string {
-  const out: CloseRange[] = [];
-  for (const [key, action] of Object.entries(table)) {
+export function parseClosePolicy(table: ClosePolicyTable): ParsedClosePolicy | string {
+  const ranges: CloseRange[] = [];
+  const categories: Partial<Record<CloseCategory, CloseAction>> = {};
+  for (const [key, action] of Object.entries(table) as [string, unknown][]) {
     const m = /^\s*(\d{1,5})\s*(?:-\s*(\d{1,5})\s*)?$/.exec(key);
-    if (!m) return `closePolicy key "${key}" is not a close code or a range like "4000-4499".`;
-    const from = Number(m[1]);
-    const to = m[2] === undefined ? from : Number(m[2]);
-    if (to < from) return `closePolicy range "${key}" ends before it starts.`;
-    if (!ACTIONS.includes(action)) {
-      return `closePolicy["${key}"] must be "reconnect", "refresh" or "stop", got ${JSON.stringify(action)}.`;
+    if (m) {
+      const from = Number(m[1]);
+      const to = m[2] === undefined ? from : Number(m[2]);
+      if (to < from) return `closePolicy range "${key}" ends before it starts.`;
+      const bad = badAction(key, action);
+      if (bad) return bad;
+      ranges.push({ from, to, action: action as CloseAction });
+      continue;
     }
-    out.push({ from, to, action });
+    if (!(CLOSE_CATEGORIES as readonly string[]).includes(key)) {
+      const names = CLOSE_CATEGORIES.filter((c) => !FIXED_CATEGORIES.includes(c)).map((c) => `"${c}"`);
+      return `closePolicy key "${key}" is not a close code, a range like "4000-4499" or a close category (${names.join(', ')}).`;
+    }
+    if (FIXED_CATEGORIES.includes(key)) {
+      return `closePolicy key "${key}" would never match: that close is decided before the policy.`;
+    }
+    const bad = badAction(key, action);
+    if (bad) return bad;
+    categories[key as CloseCategory] = action as CloseAction;
   }
-  return out.sort((a, b) => a.to - a.from - (b.to - b.from));
+  return { ranges: ranges.sort((a, b) => a.to - a.from - (b.to - b.from)), categories };
 }
 
-/** The action of the narrowest matching range, if any. */
-export function matchClosePolicy(ranges: readonly CloseRange[], code: number): CloseAction | undefined {
-  for (const r of ranges) if (code >= r.from && code <= r.to) return r.action;
-  return undefined;
+/** The action of the narrowest range matching the close's code, else of its category, if any. */
+export function matchClosePolicy(policy: ParsedClosePolicy, close: { readonly code: number; readonly category: CloseCategory }): CloseAction | undefined {
+  for (const r of policy.ranges) if (close.code >= r.from && close.code <= r.to) return r.action;
+  return Object.hasOwn(policy.categories, close.category) ? policy.categories[close.category] : undefined;
 }
 
 /** Codes a server may send in a close frame: 1000–1003, 1007–1014, 3000–4999 (RFC 6455 §7.4 and the IANA registry; 1004–1006 and 1015 are never sent). */

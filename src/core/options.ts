@@ -163,7 +163,7 @@ export interface ProbeHandshakeOptions {
   fetch?: ProbeFetch;
 }
 
-/** How to answer a close: a table by code/range, or a function (return `undefined` to fall through to the built-in table). */
+/** How to answer a close: a table by code, range or category (a code beats a range, a range beats a category), or a function (return `undefined` to fall through to the built-in table). */
 export type ClosePolicy = ClosePolicyTable | ((close: Pick<CloseInfo, 'code' | 'reason' | 'wasClean' | 'category' | 'duringConnect'>) => CloseAction | undefined);
 
 /** Options of {@link createClient}. Only `url` is required. */
@@ -180,7 +180,7 @@ export interface ClientOptions<Incoming = RawMessage, Outgoing = unknown> {
   lazy?: boolean | { idleTimeout?: number };
   /** Reconnection: `false` never, a number = `{ limit }`, or settings. @default RETRY_DEFAULTS */
   retry?: boolean | number | RetryOptions;
-  /** Overrides of the close-code table. @default {} */
+  /** Overrides of the close-code table, by code, range or category (`{ 'malformed-close': 'stop', '4000-4099': 'reconnect' }`; a code beats a range, a range beats a category), or a function. @default {} */
   closePolicy?: ClosePolicy;
   /** A CONNECTING socket older than this (ms) is abandoned and counted as a failed attempt. Keep it above 5 s: after many failed attempts Chromium holds each new WebSocket of a page for up to 5 s before connecting. @default 10000 */
   connectTimeout?: number;

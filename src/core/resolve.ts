@@ -105,9 +105,9 @@ function resolvePolicy(p: ClientOptions['closePolicy']): EngineConfig<unknown, u
   if (p === undefined) return () => undefined;
   if (typeof p !== 'function') {
     checkObject('closePolicy', p);
-    const ranges = parseClosePolicy(p);
-    if (typeof ranges === 'string') throw fail('InvalidOptionError', ranges);
-    return (close) => matchClosePolicy(ranges, close.code);
+    const table = parseClosePolicy(p);
+    if (typeof table === 'string') throw fail('InvalidOptionError', table);
+    return (close) => matchClosePolicy(table, close);
   }
   return (close) => {
     let action: unknown;

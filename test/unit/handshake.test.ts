@@ -438,6 +438,23 @@ describe('what the answer decides', () => {
     expect(s.snap()).toMatchObject({ status: 'closed', lastClose: { category: 'not-found', action: 'stop' } });
   });
 
+  it("a closePolicy table matches the probe's category: { 'not-found': 'reconnect' } keeps retrying after a 404", async () => {
+    const s = setup({}, { closePolicy: { 'not-found': 'reconnect' } });
+    await failAttempts(s, 2);
+    const { retryDelay } = s.snap();
+    await s.answer(404);
+    expect(s.snap()).toMatchObject({ status: 'reconnecting', lastClose: { category: 'not-found', action: 'reconnect', httpStatus: 404 } });
+    vi.advanceTimersByTime(retryDelay!);
+    expect(s.fake.sockets).toHaveLength(3);
+  });
+
+  it("a closePolicy table's code beats its category: { 1006: 'reconnect', 'not-found': 'stop' } keeps retrying after a 404", async () => {
+    const s = setup({}, { closePolicy: { 1006: 'reconnect', 'not-found': 'stop' } });
+    await failAttempts(s, 2);
+    await s.answer(404);
+    expect(s.snap()).toMatchObject({ status: 'reconnecting', lastClose: { category: 'not-found', action: 'reconnect' } });
+  });
+
   it('HTTP 401 with a refresh hook: refresh (it gets the close), then reconnect at once with the new token', async () => {
     let token = 'old';
     const seen: CloseInfo[] = [];

@@ -286,6 +286,25 @@ describe('a reason-only close frame (libhv)', () => {
     expect(closes[0]).toMatchObject({ code: 1005, reason: 'x', category: 'malformed-close', via: 'rebuilt' });
   });
 
+  it("stops on closePolicy { 'malformed-close': 'stop' }: the rebuilt text, a stop message, a FatalCloseError", () => {
+    const { fake, closes, snap, errors } = setup({ closePolicy: { 'malformed-close': 'stop' } });
+    fake.last.serverClose(26980, 'le too long', true);
+    expect(closes).toHaveLength(1);
+    expect(closes[0]).toMatchObject({ code: 1005, reason: 'idle too long', category: 'malformed-close', action: 'stop', initiatedBy: 'server', via: 'rebuilt' });
+    expect(closes[0]!.message).toBe('The server closed the connection.');
+    expect(snap()).toMatchObject({ status: 'closed', lastClose: closes[0] });
+    expect(errors.map((e) => (e as Error).name)).toEqual(['FatalCloseError']);
+    vi.advanceTimersByTime(60_000);
+    expect(fake.sockets).toHaveLength(1);
+  });
+
+  it('in a closePolicy table, a key for code 1005 beats the "malformed-close" key (a rebuilt close is code 1005)', () => {
+    const { fake, closes, delays } = setup({ closePolicy: { 1005: 'reconnect', 'malformed-close': 'stop' } });
+    fake.last.serverClose(26980, 'le too long', true);
+    expect(closes[0]).toMatchObject({ code: 1005, category: 'malformed-close', action: 'reconnect' });
+    expect(delays).toEqual([500]);
+  });
+
   it('can be matched by closePolicy through its category', () => {
     const { fake, closes, snap } = setup({ closePolicy: (c) => (c.category === 'malformed-close' ? 'stop' : undefined) });
     fake.last.serverClose(26980, 'le too long', true);
