@@ -78,6 +78,22 @@ describe(`a libhv server in ${ENGINE_TITLE}`, () => {
       expect(r.close!.message).toBe(`${en['malformed-close'] as string} ${en['action-reconnect'] as string}`);
     }
   });
+
+  test("an ASCII reason-only close frame with closePolicy { 'malformed-close': 'stop' }: stops on the rebuilt text (WebKit: a lost connection, retried)", async () => {
+    const c = await client(`/reason-only?${q({ text: 'idle too long' })}`, { closePolicy: { 'malformed-close': 'stop' } });
+    if (ENGINE === 'webkit') {
+      // WebKit fails the connection on such a frame: nothing to rebuild, so the category key cannot match.
+      const r = await c.until('a retry', (l) => of(l, 'reconnecting')[0]);
+      expect(r.close).toMatchObject({ code: 1006, category: 'network', action: 'reconnect' });
+      return;
+    }
+    const log = await c.until('stopped', statusIs('closed'));
+    expect(of(log, 'close').map((r) => r.close), describeRecords(log)).toMatchObject([
+      { code: 1005, reason: 'idle too long', category: 'malformed-close', action: 'stop', via: 'rebuilt', initiatedBy: 'server', message: en['malformed-close'] },
+    ]);
+    expect(of(log, 'reconnecting')).toEqual([]);
+    expect(of(log, 'error').map((e) => e.name)).toEqual(['FatalCloseError']);
+  });
 });
 
 describe(`1013 with a notice in ${ENGINE_TITLE}`, () => {
