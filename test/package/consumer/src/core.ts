@@ -67,4 +67,9 @@ client.on('no-such-event', () => {});
 // @ts-expect-error unknown option
 createClient({ url: 'ws://127.0.0.1:9/', noSuchOption: true });
 
+// closePolicy tables: codes, ranges and category names; a misspelt category is an error.
+createClient({ url: 'ws://127.0.0.1:9/', autoConnect: false, closePolicy: { 'malformed-close': 'stop', 4000: 'reconnect', '4100-4199': 'stop' } });
+// @ts-expect-error not a close code, a range or a category (unused directive if the keys were `string`)
+createClient({ url: 'ws://127.0.0.1:9/', autoConnect: false, closePolicy: { 'malformd-close': 'stop' } });
+
 void n;
