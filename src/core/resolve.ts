@@ -7,7 +7,7 @@ import { en, type MessageCatalog } from './messages.js';
 import type { CoreOptions } from './api.js';
 import { DEFAULTS, type ClientOptions, type Clock, type Logger, type WebSocketConstructor } from './options.js';
 import { webSocketTransport } from './transport.js';
-import { checkFunction, checkNumber, checkObject, checkOneOf, maskUrl, normalizeProtocols, normalizeUrl } from './validate.js';
+import { checkFunction, checkObject, checkOneOf, maskUrl, normalizeProtocols, normalizeUrl, numbersOf } from './validate.js';
 
 /**
  * Resolves and checks the options the engine itself reads (everything but the features').
@@ -25,7 +25,7 @@ export function resolveCore<Incoming, Outgoing>(
   }
   if (typeof url !== 'function') normalizeUrl(url);
   if (typeof protocols !== 'function') normalizeProtocols(protocols);
-  const num = (name: string, v: number | undefined, d: number, inf = false) => (v === undefined ? d : checkNumber(name, v, inf));
+  const num = numbersOf('', options, DEFAULTS);
   if (options.WebSocket !== undefined) checkFunction('WebSocket', options.WebSocket);
   const clock = options.clock === undefined ? defaultClock() : checkClock(options.clock);
   const codec = resolveCodec(options.codec, codecs);
@@ -41,8 +41,8 @@ export function resolveCore<Incoming, Outgoing>(
     codec,
     machine: {
       retry: resolveRetry(options.retry),
-      connectTimeout: num('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout, true),
-      closeTimeout: num('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout, true),
+      connectTimeout: num('connectTimeout', true),
+      closeTimeout: num('closeTimeout', true),
       authCodes,
       messages: resolveMessages(options.messages),
     },
@@ -62,7 +62,7 @@ function resolveRetry(r0: ClientOptions['retry']): RetrySettings {
   }
   const r = r0 === undefined || r0 === true ? {} : r0 === false ? { limit: 0 } : typeof r0 === 'number' ? { limit: r0 } : r0;
   const R = DEFAULTS.retry;
-  const num = (name: keyof RetrySettings, inf = false) => (r[name] === undefined ? (R[name] as number) : checkNumber(`retry.${name}`, r[name], inf));
+  const num = numbersOf('retry.', r, R);
   const maxDelay = num('maxDelay', true);
   const retry: RetrySettings = {
     limit: num('limit', true),
