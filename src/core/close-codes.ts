@@ -117,7 +117,8 @@ export interface CloseRange {
   readonly action: CloseAction;
 }
 
-const ACTIONS: readonly string[] = ['reconnect', 'refresh', 'stop'];
+/** Every {@link CloseAction}, for checking values from the app. */
+export const CLOSE_ACTIONS: readonly unknown[] = ['reconnect', 'refresh', 'stop'];
 
 /**
  * Parses a `closePolicy` table. Returns an error message (for the caller to throw) or the
@@ -131,7 +132,7 @@ export function parseClosePolicy(table: ClosePolicyTable): CloseRange[] | string
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
     if (to < from) return `closePolicy range "${key}" ends before it starts.`;
-    if (!ACTIONS.includes(action)) {
+    if (!CLOSE_ACTIONS.includes(action)) {
       return `closePolicy["${key}"] must be "reconnect", "refresh" or "stop", got ${JSON.stringify(action)}.`;
     }
     out.push({ from, to, action });
