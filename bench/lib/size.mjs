@@ -234,7 +234,7 @@ export async function breakdown() {
       modules.set(r.module, row);
     }
   }
-  const last = BREAKDOWN_SPECS[BREAKDOWN_SPECS.length - 1].id;
+  const last = BREAKDOWN_SPECS[1].id; // rows in the order of the `createClient` column
   return { entries, modules: [...modules.values()].sort((a, b) => (b.gzip[last] ?? 0) - (a.gzip[last] ?? 0)) };
 }
 
@@ -256,7 +256,8 @@ export async function constructCost() {
   for (const spec of BREAKDOWN_SPECS) {
     const { code } = await bundle(spec.code);
     const whole = gzipSize(code);
-    /** @type {Record<string, Array<[number, number, string]>>} */
+    /** @typedef {Array<[number, number, string]>} Cuts */
+    /** @type {{ catalogue: Cuts, errors: Cuts, table: Cuts, names: Cuts }} */
     const cuts = { catalogue: [], errors: [], table: [], names: [] };
     /** @param {any} n */
     const keyName = (n) => (n.key?.type === 'Identifier' ? n.key.name : n.key?.value);
