@@ -117,8 +117,7 @@ export interface CloseRange {
   readonly action: CloseAction;
 }
 
-/** Every {@link CloseAction}, for checking values from the app. */
-export const CLOSE_ACTIONS: readonly unknown[] = ['reconnect', 'refresh', 'stop'];
+const ACTIONS: readonly string[] = ['reconnect', 'refresh', 'stop'];
 
 /**
  * Parses a `closePolicy` table. Returns an error message (for the caller to throw) or the
@@ -132,7 +131,7 @@ export function parseClosePolicy(table: ClosePolicyTable): CloseRange[] | string
     const from = Number(m[1]);
     const to = m[2] === undefined ? from : Number(m[2]);
     if (to < from) return `closePolicy range "${key}" ends before it starts.`;
-    if (!CLOSE_ACTIONS.includes(action)) {
+    if (!ACTIONS.includes(action)) {
       return `closePolicy["${key}"] must be "reconnect", "refresh" or "stop", got ${JSON.stringify(action)}.`;
     }
     out.push({ from, to, action });

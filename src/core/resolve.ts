@@ -1,5 +1,5 @@
 import type { RetrySettings } from './backoff.js';
-import { CLOSE_ACTIONS, matchClosePolicy, parseClosePolicy, type CloseAction } from './close-codes.js';
+import { matchClosePolicy, parseClosePolicy, type CloseAction } from './close-codes.js';
 import { textCodec, type Codec, type CodecName } from './codec.js';
 import type { EngineConfig } from './engine.js';
 import { fail } from './errors.js';
@@ -98,6 +98,8 @@ function resolveCodec<Incoming, Outgoing>(c: ClientOptions<Incoming, Outgoing>['
   throw fail('InvalidOptionError', 'codec must be "text", "json", "binary" or an object with encode() and decode().');
 }
 
+const ACTIONS: readonly unknown[] = ['reconnect', 'refresh', 'stop'];
+
 /** The close policy as the engine calls it: never throws, always a valid action or `undefined`. */
 function resolvePolicy(p: ClientOptions['closePolicy']): EngineConfig<unknown, unknown>['policy'] {
   if (p === undefined) return () => undefined;
@@ -114,7 +116,7 @@ function resolvePolicy(p: ClientOptions['closePolicy']): EngineConfig<unknown, u
     } catch (cause) {
       throw fail('InvalidOptionError', 'closePolicy threw; using the built-in table.', { cause });
     }
-    if (action === undefined || action === null || CLOSE_ACTIONS.includes(action)) return (action ?? undefined) as CloseAction | undefined;
+    if (action === undefined || action === null || ACTIONS.includes(action)) return (action ?? undefined) as CloseAction | undefined;
     throw fail('InvalidOptionError', `closePolicy returned ${JSON.stringify(action)}; expected "reconnect", "refresh", "stop" or undefined. Using the built-in table.`);
   };
 }
