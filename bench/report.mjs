@@ -51,14 +51,23 @@ async function main() {
       '|---|---:|---:|',
       ...size.peers.map((/** @type {any} */ p) => `| ${p.label} | ${kB(p.min)} | ${kB(p.gzip)} |`),
     ].join('\n');
+    const parts = size.modules.entries;
+    const cell = (/** @type {number | undefined} */ b) => (b === undefined ? '–' : `${b} B`);
     blocks['size-breakdown'] = [
-      `Core bundled from \`src/index.ts\` (everything exported): ${kB(size.modules.total.min)} min, ${kB(size.modules.total.gzip)} min+gzip.`,
+      `Bundled from \`src/\` as the entries above: ${parts.map((/** @type {any} */ e) => `${e.label} ${kB(e.min)} min, ${kB(e.gzip)} min+gzip`).join('; ')}. ` +
+        'Per module: its tree-shaken code minified alone, as a share of the bundle\'s gzip size (an estimate: gzip does not add up per module).',
       '',
-      '| module | min (module alone) | share | ≈ gzip share |',
-      '|---|---:|---:|---:|',
-      ...size.modules.modules.map((/** @type {any} */ m) => `| \`${m.module}\` | ${m.min} B | ${(m.share * 100).toFixed(1)} % | ${m.gzip} B |`),
+      `| module | ${parts.map((/** @type {any} */ e) => `${e.label} ≈ gzip`).join(' | ')} |`,
+      `|---|${parts.map(() => '---:').join('|')}|`,
+      ...size.modules.modules.map((/** @type {any} */ m) => `| \`${m.module}\` | ${parts.map((/** @type {any} */ e) => cell(m.gzip[e.id])).join(' | ')} |`),
       '',
-      `Prose: ${size.prose.strings} string/template literals of ≥ 20 characters (${size.prose.chars} characters) are ` +
+      'Per construct: the bundle re-gzipped without it (each measured alone; rows overlap the modules above and do not add up).',
+      '',
+      `| construct | ${parts.map((/** @type {any} */ e) => e.label).join(' | ')} |`,
+      `|---|${parts.map(() => '---:').join('|')}|`,
+      ...size.constructs.map((/** @type {any} */ c) => `| ${c.label} | ${parts.map((/** @type {any} */ e) => cell(c.bytes[e.id])).join(' | ')} |`),
+      '',
+      `Prose in the whole core (\`resilient-ws\`, everything exported): ${size.prose.strings} string/template literals of ≥ 20 characters (${size.prose.chars} characters) are ` +
         `${kB(size.prose.gzip - size.prose.gzipWithout)} of the ${kB(size.prose.gzip)} gzip ` +
         `(${(((size.prose.gzip - size.prose.gzipWithout) / size.prose.gzip) * 100).toFixed(0)} %): replacing each with a 2-character code gives ${kB(size.prose.gzipWithout)}.`,
     ].join('\n');

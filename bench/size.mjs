@@ -1,8 +1,8 @@
 // @ts-check
 /**
  * Bundle sizes (see bench/lib/size.mjs for the method): every entry point of the package, the
- * peers measured the same way, what costs the bytes in the core (per source module, and the
- * share of long texts), and each budgeted entry against `size-budget.json`.
+ * peers measured the same way, what costs the bytes in `createCore` and `createClient` (per
+ * source module, and per construct: texts, the close-code table, property names), and each budgeted entry against `size-budget.json`.
  *
  * `node bench/size.mjs --update-budget` sets each budget to the size reached + the margin
  * (default 3 %) — only when a size change is intended. Needs `npm run build` first.
@@ -11,7 +11,7 @@ import { access } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFile } from 'node:fs/promises';
 import { writeResult } from './lib/common.mjs';
-import { BUDGET_FILE, OWN_SPECS, PEER_SPECS, REPO_ROOT, breakdown, kB, measure, proseCost, readBudget } from './lib/size.mjs';
+import { BUDGET_FILE, OWN_SPECS, PEER_SPECS, REPO_ROOT, breakdown, constructCost, kB, measure, proseCost, readBudget } from './lib/size.mjs';
 
 /** Issue targets (reported beside the budgets, not enforced). */
 const TARGETS = /** @type {Record<string, number>} */ ({ 'core-createClient': 10_000, lean: 5000, react: 600, vue: 600 });
@@ -25,6 +25,7 @@ async function main() {
   const own = await measure(OWN_SPECS);
   const peers = await measure(PEER_SPECS);
   const modules = await breakdown();
+  const constructs = await constructCost();
   const prose = await proseCost(20);
   const budget = await readBudget();
 
@@ -49,7 +50,7 @@ async function main() {
     'size',
     `core ${kB(core.gzip)} min+gzip (createClient target ${kB(TARGETS["core-createClient"] ?? 0)}; reconnecting-websocket ${kB(rws.gzip)}), react adapter +${kB(react.gzip)}; ` +
       `${over.length ? `OVER BUDGET: ${over.map((c) => c.id).join(', ')}` : 'all within budget'}`,
-    { method: 'rolldown bundle (ESM, tree-shaken, react/react-dom/vue external) + rolldown minify + gzip -9; 1 kB = 1000 B', own, peers, checks, modules, prose },
+    { method: 'rolldown bundle (ESM, tree-shaken, react/react-dom/vue external) + rolldown minify + gzip -9; 1 kB = 1000 B', own, peers, checks, modules, constructs, prose },
   );
   if (over.length) process.exitCode = 1;
 }

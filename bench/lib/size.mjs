@@ -191,35 +191,113 @@ export async function measure(specs) {
   return results;
 }
 
+/** The entries whose bytes the breakdown attributes, bundled from `src/` so every module is a source file. */
+export const BREAKDOWN_SPECS = /** @type {const} */ ([
+  { id: 'lean', label: '`createCore`', code: `export { createCore } from ${JSON.stringify(join(REPO_ROOT, 'src', 'core', 'index.ts'))};` },
+  { id: 'core-createClient', label: '`createClient`', code: `export { createClient } from ${JSON.stringify(join(REPO_ROOT, 'src', 'index.ts'))};` },
+]);
+
 /**
  * @typedef {object} ModuleShare
- * @property {string} module   path relative to the repo root
- * @property {number} min      the module's code, minified on its own (after tree-shaking)
- * @property {number} share    fraction of the summed `min`
- * @property {number} gzip     the bundle's gzip size attributed by `share` (an estimate: gzip does not add up per module)
+ * @property {string} module                  path relative to the repo root
+ * @property {Record<string, number>} min     per entry id: the module's code, minified on its own (after tree-shaking)
+ * @property {Record<string, number>} gzip    per entry id: the bundle's gzip size attributed by the module's share of the summed `min` (an estimate: gzip does not add up per module)
  */
 
 /**
- * What costs the bytes: bundles `src/index.ts` (everything exported, as the `core` entry), and
- * minifies each module's tree-shaken code on its own.
- * @returns {Promise<{ total: { min: number, gzip: number }, modules: ModuleShare[] }>}
+ * What costs the bytes, per source module: bundles each of {@link BREAKDOWN_SPECS} and minifies
+ * each module's tree-shaken code on its own; a module's gzip figure is its share of the summed
+ * minified sizes times the bundle's gzip size.
+ * @returns {Promise<{ entries: Array<{ id: string, label: string, min: number, gzip: number }>, modules: ModuleShare[] }>}
  */
 export async function breakdown() {
-  const out = await bundle('', { input: join(REPO_ROOT, 'src', 'index.ts') });
-  const total = { min: Buffer.byteLength(out.code), gzip: gzipSize(out.code) };
-  const rows = [];
-  for (const [id, m] of Object.entries(out.modules)) {
-    if (!m.code || !m.code.trim()) continue;
-    // Each module's rendered code is a fragment of the bundle's top-level scope; minifying it
-    // as a module keeps its top-level names, which is close to what the bundle minifier does.
-    const min = Buffer.byteLength(minifySync('m.js', m.code, { compress: true, mangle: { toplevel: false } }).code);
-    rows.push({ module: id.startsWith(REPO_ROOT) ? id.slice(REPO_ROOT.length + 1) : id, min });
+  const entries = [];
+  /** @type {Map<string, ModuleShare>} */
+  const modules = new Map();
+  for (const spec of BREAKDOWN_SPECS) {
+    const out = await bundle(spec.code);
+    const total = { min: Buffer.byteLength(out.code), gzip: gzipSize(out.code) };
+    entries.push({ id: spec.id, label: spec.label, ...total });
+    const rows = [];
+    for (const [id, m] of Object.entries(out.modules)) {
+      if (!m.code || !m.code.trim()) continue;
+      // Each module's rendered code is a fragment of the bundle's top-level scope; minifying it
+      // as a module keeps its top-level names, which is close to what the bundle minifier does.
+      const min = Buffer.byteLength(minifySync('m.js', m.code, { compress: true, mangle: { toplevel: false } }).code);
+      rows.push({ module: id.startsWith(REPO_ROOT) ? id.slice(REPO_ROOT.length + 1) : id, min });
+    }
+    const sum = rows.reduce((a, r) => a + r.min, 0);
+    for (const r of rows) {
+      const row = modules.get(r.module) ?? { module: r.module, min: {}, gzip: {} };
+      row.min[spec.id] = r.min;
+      row.gzip[spec.id] = Math.round((r.min / sum) * total.gzip);
+      modules.set(r.module, row);
+    }
   }
-  const sum = rows.reduce((a, r) => a + r.min, 0);
-  const modules = rows
-    .map((r) => ({ ...r, share: r.min / sum, gzip: Math.round((r.min / sum) * total.gzip) }))
-    .sort((a, b) => b.min - a.min);
-  return { total, modules };
+  const last = BREAKDOWN_SPECS[1].id; // rows in the order of the `createClient` column
+  return { entries, modules: [...modules.values()].sort((a, b) => (b.gzip[last] ?? 0) - (a.gzip[last] ?? 0)) };
+}
+
+/**
+ * What a few constructs cost in each of {@link BREAKDOWN_SPECS}' minified bundles: the bundle
+ * re-gzipped with the construct taken out (found with the parser), subtracted from the whole.
+ * Each row is measured alone, so rows do not add up. `property names` is an upper bound: every
+ * non-shorthand property name of 3+ characters (public ones too) replaced by a 2-character one.
+ * @returns {Promise<Array<{ id: string, label: string, bytes: Record<string, number> }>>}
+ */
+export async function constructCost() {
+  /** @type {Record<string, { label: string, bytes: Record<string, number> }>} */
+  const rows = {
+    catalogue: { label: 'English catalogue (`en`, user-facing texts)', bytes: {} },
+    errors: { label: 'error-message texts (the message argument of every `fail(name, message)`)', bytes: {} },
+    table: { label: 'close-code table (`CLOSE_TABLE`)', bytes: {} },
+    names: { label: 'property names (upper bound: all of 3+ characters shortened)', bytes: {} },
+  };
+  for (const spec of BREAKDOWN_SPECS) {
+    const { code } = await bundle(spec.code);
+    const whole = gzipSize(code);
+    /** @typedef {Array<[number, number, string]>} Cuts */
+    /** @type {{ catalogue: Cuts, errors: Cuts, table: Cuts, names: Cuts }} */
+    const cuts = { catalogue: [], errors: [], table: [], names: [] };
+    /** @param {any} n */
+    const keyName = (n) => (n.key?.type === 'Identifier' ? n.key.name : n.key?.value);
+    /** A string literal's value (the minifier writes many as templates), else undefined. @param {any} n */
+    const text = (n) => (n?.type === 'Literal' ? n.value : n?.type === 'TemplateLiteral' && n.expressions.length === 0 ? n.quasis[0].value.cooked : undefined);
+    /** @param {unknown} node */
+    const walk = (node) => {
+      if (Array.isArray(node)) return node.forEach(walk);
+      if (!node || typeof node !== 'object') return;
+      const n = /** @type {any} */ (node);
+      if (n.type === 'ObjectExpression') {
+        const keys = n.properties.map(keyName);
+        if (keys.includes('normal') && keys.includes('separator')) cuts.catalogue.push([n.start, n.end, '{}']);
+        if (keys.includes(1000) && keys.includes(1006)) cuts.table.push([n.start, n.end, '{}']);
+      }
+      const [first, second] = n.type === 'CallExpression' || n.type === 'NewExpression' ? n.arguments : [];
+      if (/^[A-Z]\w+Error$/.test(String(text(first))) && (second?.type === 'Literal' || second?.type === 'TemplateLiteral')) {
+        cuts.errors.push([second.start, second.end, '``']);
+      }
+      if (n.type === 'MemberExpression' && !n.computed && n.property.name.length >= 3) cuts.names.push([n.property.start, n.property.end, n.property.name]);
+      if (n.type === 'Property' && !n.computed && !n.shorthand && n.key.type === 'Identifier' && n.key.name.length >= 3) cuts.names.push([n.key.start, n.key.end, n.key.name]);
+      for (const [k, v] of Object.entries(n)) if (k !== 'parent' && v && typeof v === 'object') walk(v);
+    };
+    walk(parseSync('bundle.js', code, { sourceType: 'module' }).program);
+    /** @type {Map<string, string>} */
+    const short = new Map();
+    for (const [id, list] of Object.entries(cuts)) {
+      list.sort((a, b) => a[0] - b[0]);
+      let out = '';
+      let at = 0;
+      for (const [s, e, text] of list) {
+        if (s < at) continue; // nested in a cut already made
+        if (id === 'names' && !short.has(text)) short.set(text, `$${short.size.toString(36)}`);
+        out += code.slice(at, s) + (id === 'names' ? short.get(text) : text);
+        at = e;
+      }
+      /** @type {{ bytes: Record<string, number> }} */ (rows[id]).bytes[spec.id] = whole - gzipSize(out + code.slice(at));
+    }
+  }
+  return Object.entries(rows).map(([id, r]) => ({ id, ...r }));
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { Client, SendOptions, SendResult } from './api.js';
-import { createBus, createTimers, clampDelay, type Bus } from './bus.js';
+import { createBus, createTimers, type Bus } from './bus.js';
 import { textCodec, type Codec, type RawMessage, type WireData } from './codec.js';
 import { fail, isResilientWsError, type ResilientWsError } from './errors.js';
-import type { Feature, FeatureContext, FeatureHooks } from './feature.js';
+import type { Feature, FeatureContext, FeatureHooks, OwnedTimer } from './feature.js';
 import { reportOf } from './report.js';
 import { deadlineOf, initialState, sockOf, transition, type Effect, type Input, type MachineConfig, type State } from './machine.js';
 import type { Clock, Logger, Provider } from './options.js';
@@ -59,7 +59,6 @@ interface Run {
   drop(code?: number, reason?: string): void;
   /** Re-arm the engine timer for the state's earliest deadline. */
   arm(): void;
-  cancelTimer(): void;
   /** A validated random draw. */
   draw(): number;
   /** Deliver an event (never `message` or `status`) to the features' `observe` hooks, then the app's handlers. */
@@ -73,8 +72,9 @@ export function createEngine<Incoming = RawMessage, Outgoing = unknown>(
   features: readonly Feature<Incoming, Outgoing>[] = [],
 ): Client<Incoming, Outgoing> {
   const bus = createBus(o.logger);
-  const run = createRunner(o, bus);
+  // The engine's own timer is one of these too: clamped, and cancelled with the features' ones.
   const timers = createTimers(o.clock, () => !run.disposed);
+  const run = createRunner(o, bus, timers.timer);
   let messageHandlers = 0;
   const ctx: FeatureContext<Incoming, Outgoing> = {
     clock: o.clock,
@@ -139,11 +139,14 @@ function guard<T>(run: Run, what: string, fn: () => T, fallback: T): T {
   }
 }
 
-function createRunner<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus): Run {
-  const { clock } = o;
+function createRunner<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus, timer: (callback: () => void) => OwnedTimer): Run {
   let busy = false;
-  let timer: unknown;
   let timerAt = Infinity;
+  const tick = timer(() => {
+    timerAt = Infinity;
+    run.dispatch({ type: 'tick' });
+    run.arm();
+  });
   let randomReported = false;
   const run: Run = {
     state: initialState(initialSnapshot(true)),
@@ -177,16 +180,9 @@ function createRunner<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, b
     arm() {
       const at = deadlineOf(run.state);
       if (at === timerAt) return;
-      clock.clearTimeout(timer);
       timerAt = at;
-      if (at === Infinity || run.disposed) return;
-      timer = clock.setTimeout(() => {
-        timerAt = Infinity;
-        run.dispatch({ type: 'tick' });
-        run.arm();
-      }, clampDelay(at - clock.now()));
+      tick.at(at);
     },
-    cancelTimer: () => clock.clearTimeout(timer),
     tell(name, payload) {
       run.observe(name, payload);
       bus.deliver(name, payload);
@@ -420,7 +416,6 @@ function dispose(run: Run, bus: Bus, cancelTimers: () => void): void {
   for (const h of run.hooks) h.dispose?.();
   run.drop(1000, 'dispose');
   run.disposed = true;
-  run.cancelTimer();
   cancelTimers();
   const snap = snapshot(run.state.snap, { type: 'stop', close: null, error: null });
   run.state = { ...run.state, phase: { t: 'closed' }, active: false, snap: { ...snap, queued: 0, queuedBytes: 0, bufferedAmount: 0 } };

@@ -23,6 +23,9 @@ export type MessageText = string | ((context: MessageContext) => string);
 /** A complete catalogue. Pass a `Partial` in the `messages` option to override some texts. */
 export type MessageCatalog = Readonly<Record<MessageKey, MessageText>>;
 
+/** The `application` and `private` text: the same sentence for 3000–3999 and 4000–4999. */
+const closedWithCode = ({ code }: MessageContext): string => `The server closed the connection (code ${code}).`;
+
 /**
  * The built-in English catalogue. Written for end users: they say what happened and what the
  * app is doing about it, never the server's raw reason (RFC 6455 §5.5.1: reasons are not for
@@ -43,8 +46,8 @@ export const en: MessageCatalog = {
   unauthorized: 'You are not signed in, or your session has expired.',
   forbidden: 'You do not have access to this connection.',
   timeout: 'The server timed out.',
-  application: ({ code }) => `The server closed the connection (code ${code}).`,
-  private: ({ code }) => `The server closed the connection (code ${code}).`,
+  application: closedWithCode,
+  private: closedWithCode,
   unknown: ({ code }) => `The connection closed unexpectedly (code ${code}).`,
   'malformed-close': 'The server closed the connection.',
   client: 'Disconnected.',

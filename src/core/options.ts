@@ -269,8 +269,13 @@ export const PROBE_DEFAULTS = { after: 2, timeout: 5000, minInterval: 30_000 };
 /** Default diagnostics settings. */
 export const DIAGNOSTICS_DEFAULTS = { limit: 200 };
 
-/** The one place every top-level default is written. */
-export const DEFAULTS = {
+/**
+ * The engine's own top-level defaults, written once here. `DEFAULTS` spreads them and adds the
+ * features' settings objects; the engine reads this object, so `createCore` does not carry the
+ * defaults of features it was not given.
+ * @internal
+ */
+export const ENGINE_DEFAULTS = {
   autoConnect: true,
   lazy: false,
   lazyIdleTimeout: 30_000,
@@ -281,6 +286,11 @@ export const DEFAULTS = {
   authCodes: [3000, 3003] as readonly number[],
   maxRefreshes: 3,
   probeHandshake: false,
+} as const;
+
+/** Every top-level default, with the features' settings objects. */
+export const DEFAULTS = {
+  ...ENGINE_DEFAULTS,
   probe: PROBE_DEFAULTS,
   retry: RETRY_DEFAULTS,
   diagnostics: DIAGNOSTICS_DEFAULTS,

@@ -5,9 +5,9 @@ import type { EngineConfig } from './engine.js';
 import { fail } from './errors.js';
 import { en, type MessageCatalog } from './messages.js';
 import type { CoreOptions } from './api.js';
-import { DEFAULTS, type ClientOptions, type Clock, type Logger, type WebSocketConstructor } from './options.js';
+import { ENGINE_DEFAULTS, RETRY_DEFAULTS, type ClientOptions, type Clock, type Logger, type WebSocketConstructor } from './options.js';
 import { webSocketTransport } from './transport.js';
-import { checkFunction, checkNumber, checkObject, checkOneOf, maskUrl, normalizeProtocols, normalizeUrl } from './validate.js';
+import { checkFunction, checkObject, checkOneOf, maskUrl, normalizeProtocols, normalizeUrl, numbersOf } from './validate.js';
 
 /**
  * Resolves and checks the options the engine itself reads (everything but the features').
@@ -25,14 +25,14 @@ export function resolveCore<Incoming, Outgoing>(
   }
   if (typeof url !== 'function') normalizeUrl(url);
   if (typeof protocols !== 'function') normalizeProtocols(protocols);
-  const num = (name: string, v: number | undefined, d: number, inf = false) => (v === undefined ? d : checkNumber(name, v, inf));
+  const num = numbersOf('', options, ENGINE_DEFAULTS);
   if (options.WebSocket !== undefined) checkFunction('WebSocket', options.WebSocket);
   const clock = options.clock === undefined ? defaultClock() : checkClock(options.clock);
   const codec = resolveCodec(options.codec, codecs);
   if (options.binaryType !== undefined) checkOneOf('binaryType', options.binaryType, ['arraybuffer', 'blob']);
-  const binaryType = options.binaryType ?? codec.binaryType ?? DEFAULTS.binaryType;
+  const binaryType = options.binaryType ?? codec.binaryType ?? ENGINE_DEFAULTS.binaryType;
   const Ctor = () => options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
-  const authCodes = options.authCodes ?? DEFAULTS.authCodes;
+  const authCodes = options.authCodes ?? ENGINE_DEFAULTS.authCodes;
   if (!Array.isArray(authCodes) || authCodes.some((n) => !Number.isInteger(n))) throw fail('InvalidOptionError', 'authCodes must be an array of close codes.');
   return {
     url,
@@ -41,13 +41,13 @@ export function resolveCore<Incoming, Outgoing>(
     codec,
     machine: {
       retry: resolveRetry(options.retry),
-      connectTimeout: num('connectTimeout', options.connectTimeout, DEFAULTS.connectTimeout, true),
-      closeTimeout: num('closeTimeout', options.closeTimeout, DEFAULTS.closeTimeout, true),
+      connectTimeout: num('connectTimeout', true),
+      closeTimeout: num('closeTimeout', true),
       authCodes,
       messages: resolveMessages(options.messages),
     },
     policy: resolvePolicy(options.closePolicy),
-    autoConnect: options.autoConnect ?? DEFAULTS.autoConnect,
+    autoConnect: options.autoConnect ?? ENGINE_DEFAULTS.autoConnect,
     clock,
     defaultClock: options.clock === undefined,
     random: options.random === undefined ? Math.random : checkFunction('random', options.random),
@@ -61,8 +61,8 @@ function resolveRetry(r0: ClientOptions['retry']): RetrySettings {
     throw fail('InvalidOptionError', `retry must be true, false, a number of retries, or an object of retry settings; got ${String(r0)}.`);
   }
   const r = r0 === undefined || r0 === true ? {} : r0 === false ? { limit: 0 } : typeof r0 === 'number' ? { limit: r0 } : r0;
-  const R = DEFAULTS.retry;
-  const num = (name: keyof RetrySettings, inf = false) => (r[name] === undefined ? (R[name] as number) : checkNumber(`retry.${name}`, r[name], inf));
+  const R = RETRY_DEFAULTS;
+  const num = numbersOf('retry.', r, R);
   const maxDelay = num('maxDelay', true);
   const retry: RetrySettings = {
     limit: num('limit', true),
@@ -87,7 +87,7 @@ function resolveRetry(r0: ClientOptions['retry']): RetrySettings {
 
 /** A codec by name (from `codecs`: `createCore` knows only "text", so the others stay out of its bundle) or a codec object. */
 function resolveCodec<Incoming, Outgoing>(c: ClientOptions<Incoming, Outgoing>['codec'], codecs: Partial<Record<CodecName, Codec<unknown, unknown>>>): Codec<Incoming, Outgoing> {
-  const name = c ?? DEFAULTS.codec;
+  const name = c ?? ENGINE_DEFAULTS.codec;
   if (typeof name === 'string') {
     const builtIn = Object.hasOwn(codecs, name) ? codecs[name] : undefined;
     const known = Object.keys(codecs).map((k) => `"${k}"`).join(', ');

@@ -165,17 +165,7 @@ export function transition(s: Snapshot, e: StateEvent): Snapshot {
 function apply(s: Snapshot, e: StateEvent): Snapshot {
   switch (e.type) {
     case 'connect':
-      return {
-        ...s,
-        status: 'connecting',
-        attempt: e.attempt,
-        url: e.url,
-        nextRetryAt: null,
-        retryDelay: null,
-        openedAt: null,
-        protocol: '',
-        extensions: '',
-      };
+      return { ...away(s, 'connecting', null), attempt: e.attempt, url: e.url };
     case 'open':
       return {
         ...s,
@@ -206,7 +196,7 @@ function apply(s: Snapshot, e: StateEvent): Snapshot {
   }
 }
 
-/** What every status without a connection shares: no retry time, no open connection, the last close kept. */
+/** What every status without an open connection shares (connecting too): no retry time, no open connection, the last close kept. */
 const away = (s: Snapshot, status: ConnectionStatus, close: CloseInfo | null | undefined): Snapshot => ({
   ...s,
   status,

@@ -83,6 +83,19 @@ export function checkNumber(name: string, value: unknown, infinite = false): num
   return value;
 }
 
+/**
+ * The number settings of one options object, read by key: a setting left out is its default, a
+ * given one is checked by {@link checkNumber} and named `prefix` + key in the message
+ * (`retry.maxDelay`).
+ */
+export const numbersOf =
+  <T extends object>(prefix: string, given: Partial<Record<keyof T, unknown>>, defaults: T) =>
+  (key: NumberKey<T>, infinite = false): number =>
+    given[key] === undefined ? (defaults[key] as number) : checkNumber(prefix + key, given[key], infinite);
+
+/** The keys of `T` whose values are numbers. */
+type NumberKey<T> = { [K in keyof T]-?: T[K] extends number ? K : never }[keyof T] & string;
+
 /** A function option (called later, so checked now). */
 export function checkFunction<F>(name: string, value: F): F {
   if (typeof value !== 'function') throw fail('InvalidOptionError', `${name} must be a function; got ${typeof value}.`);

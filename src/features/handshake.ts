@@ -5,7 +5,7 @@ import { patch, refresh, report, stop, type Ctx, type Effect, type Input, type S
 import { closeMessage, renderMessage } from '../core/messages.js';
 import { PROBE_DEFAULTS, type ProbeFetch, type ProbeHandshakeOptions } from '../core/options.js';
 import type { CloseInfo } from '../core/state.js';
-import { checkFunction, checkNumber, checkObject } from '../core/validate.js';
+import { checkFunction, checkObject, numbersOf } from '../core/validate.js';
 
 /**
  * Handshake diagnosis. Browsers report every rejected handshake (HTTP 401, 403, 404, 5xx) exactly
@@ -149,11 +149,10 @@ export function reduceHandshake(s: State, input: Input, ctx: Ctx, fx: Effect[]):
 /** Checks the options of {@link handshakeProbe} (named as `createClient`'s `probeHandshake`). */
 export function resolveProbe(options: ProbeHandshakeOptions): ProbeSettings {
   checkObject('probeHandshake', options);
-  const num = (name: 'after' | 'timeout' | 'minInterval', inf: boolean) =>
-    options[name] === undefined ? PROBE_DEFAULTS[name] : checkNumber(`probeHandshake.${name}`, options[name], inf);
-  const after = num('after', false);
+  const num = numbersOf('probeHandshake.', options, PROBE_DEFAULTS);
+  const after = num('after');
   if (!Number.isInteger(after) || after < 1) throw fail('InvalidOptionError', `probeHandshake.after must be a whole number of attempts, at least 1; got ${after}.`);
-  const timeout = num('timeout', false);
+  const timeout = num('timeout');
   if (timeout <= 0) throw fail('InvalidOptionError', 'probeHandshake.timeout must be more than 0 ms.');
   const fetch = options.fetch === undefined ? undefined : checkFunction('probeHandshake.fetch', options.fetch);
   return { after, timeout, minInterval: num('minInterval', true), fetch };

@@ -1,7 +1,7 @@
 import type { RawMessage, WireData } from '../core/codec.js';
 import { fail, isResilientWsError } from '../core/errors.js';
 import type { Feature, OwnedTimer } from '../core/feature.js';
-import { checkFunction, checkNumber, checkOneOf } from '../core/validate.js';
+import { checkFunction, checkOneOf, numbersOf } from '../core/validate.js';
 import { HEARTBEAT_DEFAULTS, type HeartbeatOptions } from '../core/options.js';
 
 /** Resolved heartbeat settings. */
@@ -245,12 +245,12 @@ export function resolveHeartbeat<Outgoing>(h: HeartbeatOptions<Outgoing>): Heart
 } {
   const H = HEARTBEAT_DEFAULTS;
   if (!h || typeof h !== 'object') throw fail('InvalidOptionError', 'heartbeat must be false or an object of heartbeat settings.');
-  const num = (name: keyof typeof H & keyof HeartbeatOptions, d: number) => (h[name] === undefined ? d : checkNumber(`heartbeat.${name}`, h[name]));
+  const num = numbersOf('heartbeat.', h, H);
   return {
     mode: h.mode === undefined ? H.mode : checkOneOf('heartbeat.mode', h.mode, ['client', 'server']),
-    interval: num('interval', H.interval),
-    timeout: num('timeout', H.timeout),
-    grace: num('grace', H.grace),
+    interval: num('interval'),
+    timeout: num('timeout'),
+    grace: num('grace'),
     message: h.message ?? H.message,
     reply: h.reply ?? H.reply,
     isPong: h.isPong === undefined ? isPong : checkFunction('heartbeat.isPong', h.isPong),

@@ -1,5 +1,5 @@
 import type { Feature } from '../core/feature.js';
-import { DEFAULTS } from '../core/options.js';
+import { ENGINE_DEFAULTS } from '../core/options.js';
 import { checkNumber } from '../core/validate.js';
 
 /** Options of {@link lazy}. */
@@ -14,7 +14,7 @@ export interface LazyOptions {
  * (by `close()`, or by a fatal close) stays closed. A normal close (1000) also returns to `idle`.
  */
 export function lazy<Incoming = unknown, Outgoing = unknown>(options: LazyOptions = {}): Feature<Incoming, Outgoing> {
-  const idleTimeout = options.idleTimeout === undefined ? DEFAULTS.lazyIdleTimeout : checkNumber('lazy.idleTimeout', options.idleTimeout);
+  const idleTimeout = options.idleTimeout === undefined ? ENGINE_DEFAULTS.lazyIdleTimeout : checkNumber('lazy.idleTimeout', options.idleTimeout);
   return {
     name: 'lazy',
     attach(ctx) {

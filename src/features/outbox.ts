@@ -2,7 +2,7 @@ import type { DropReason } from '../core/api.js';
 import { byteLength, type WireData } from '../core/codec.js';
 import type { Feature } from '../core/feature.js';
 import { OUTBOX_DEFAULTS, type OutboxOptions, type OverflowPolicy } from '../core/options.js';
-import { checkNumber, checkObject, checkOneOf } from '../core/validate.js';
+import { checkObject, checkOneOf, numbersOf } from '../core/validate.js';
 
 export type { DropReason };
 
@@ -90,13 +90,13 @@ const DRAIN_POLL_MS = 25;
 export function resolveOutbox(ob: OutboxOptions): Required<OutboxOptions> {
   checkObject('outbox', ob);
   const B = OUTBOX_DEFAULTS;
-  const num = (name: 'maxMessages' | 'maxBytes' | 'ttl' | 'highWaterMark') => (ob[name] === undefined ? B[name] : checkNumber(`outbox.${name}`, ob[name], true));
+  const num = numbersOf('outbox.', ob, B);
   return {
-    maxMessages: num('maxMessages'),
-    maxBytes: num('maxBytes'),
+    maxMessages: num('maxMessages', true),
+    maxBytes: num('maxBytes', true),
     overflow: ob.overflow === undefined ? B.overflow : checkOneOf('outbox.overflow', ob.overflow, ['reject', 'drop-oldest', 'drop-newest']),
-    ttl: num('ttl'),
-    highWaterMark: num('highWaterMark'),
+    ttl: num('ttl', true),
+    highWaterMark: num('highWaterMark', true),
   };
 }
 

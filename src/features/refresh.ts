@@ -1,7 +1,7 @@
 import { fail } from '../core/errors.js';
 import type { Feature } from '../core/feature.js';
 import type { CloseInfo } from '../core/state.js';
-import { DEFAULTS } from '../core/options.js';
+import { ENGINE_DEFAULTS } from '../core/options.js';
 import { checkFunction, checkNumber } from '../core/validate.js';
 
 /** Options of {@link refresh}. */
@@ -20,8 +20,8 @@ export interface RefreshOptions {
  */
 export function refresh<Incoming = unknown, Outgoing = unknown>(fn: (close: CloseInfo) => void | Promise<void>, options: RefreshOptions = {}): Feature<Incoming, Outgoing> {
   checkFunction('refresh', fn);
-  const max = options.maxRefreshes === undefined ? DEFAULTS.maxRefreshes : checkNumber('maxRefreshes', options.maxRefreshes, true);
-  const timeout = options.timeout === undefined ? DEFAULTS.connectTimeout : checkNumber('refresh timeout', options.timeout);
+  const max = options.maxRefreshes === undefined ? ENGINE_DEFAULTS.maxRefreshes : checkNumber('maxRefreshes', options.maxRefreshes, true);
+  const timeout = options.timeout === undefined ? ENGINE_DEFAULTS.connectTimeout : checkNumber('refresh timeout', options.timeout);
   return {
     name: 'refresh',
     attach(ctx) {

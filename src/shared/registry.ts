@@ -35,8 +35,6 @@ export interface Registry {
   acquire<C extends Disposable>(key: string, create: (keep: Feature<never, never>) => C, grace: number): Lease<C>;
   /** The client under `key`, if one exists (held, or waiting out its grace period). */
   peek<C extends Disposable>(key: string): C | undefined;
-  /** How many clients exist. */
-  readonly size: number;
 }
 
 /** How long a shared connection outlives its last user, in ms. */
@@ -82,9 +80,6 @@ export function createRegistry(): Registry {
       };
     },
     peek: <C extends Disposable>(key: string) => entries.get(key)?.client as C | undefined,
-    get size() {
-      return entries.size;
-    },
   };
 }
 
