@@ -87,6 +87,22 @@ export function utf8Length(s: string): number {
   return n;
 }
 
+/**
+ * The longest prefix of `items` (a string's code points, or its grapheme clusters) whose UTF-8
+ * length is at most `budget` bytes: never cut inside an item.
+ */
+export function fitUtf8(items: Iterable<string>, budget: number): string {
+  let out = '';
+  let bytes = 0;
+  for (const item of items) {
+    const n = utf8Length(item);
+    if (bytes + n > budget) break;
+    out += item;
+    bytes += n;
+  }
+  return out;
+}
+
 /** Bytes a frame will carry (payload only, as `bufferedAmount` counts). */
 export const byteLength = (d: WireData): number =>
   typeof d === 'string' ? utf8Length(d) : d instanceof ArrayBuffer || ArrayBuffer.isView(d) ? d.byteLength : d.size;

@@ -1,5 +1,5 @@
 import { isServerCode } from './close-codes.js';
-import { utf8Length, type RawMessage } from './codec.js';
+import { fitUtf8, utf8Length, type RawMessage } from './codec.js';
 
 /**
  * What the server meant, whatever carried it. Pure functions over the close the browser
@@ -55,15 +55,7 @@ export function toNotice(f: NoticeFields | null | undefined): CloseNotice | null
 
 /** Cuts text to at most 123 UTF-8 bytes (the most a close frame carries) at a character boundary. */
 export function capReason(text: string): string {
-  if (text.length <= 41 || utf8Length(text) <= 123) return text;
-  let out = '';
-  let bytes = 0;
-  for (const ch of text) {
-    bytes += utf8Length(ch);
-    if (bytes > 123) break;
-    out += ch;
-  }
-  return out;
+  return text.length <= 41 || utf8Length(text) <= 123 ? text : fitUtf8(text, 123);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { isServerCode } from '../core/close-codes.js';
-import { utf8Length } from '../core/codec.js';
+import { fitUtf8, utf8Length } from '../core/codec.js';
 import { fail } from '../core/errors.js';
 import { checkNumber, checkObject } from '../core/validate.js';
 import { SERVER_DEFAULTS, type CloseWithOptions } from './options.js';
@@ -39,19 +39,6 @@ const characters = (text: string): Iterable<string> => {
   return Array.from(segmenter.segment(text), (s) => s.segment);
 };
 
-/** The longest prefix of `items` whose UTF-8 length is at most `budget`. */
-const fit = (items: Iterable<string>, budget: number): string => {
-  let out = '';
-  let bytes = 0;
-  for (const item of items) {
-    const n = utf8Length(item);
-    if (bytes + n > budget) break;
-    out += item;
-    bytes += n;
-  }
-  return out;
-};
-
 /**
  * Cuts `reason` to at most `maxBytes` UTF-8 bytes at a character boundary: never inside a
  * multi-byte character or a surrogate pair, and (where `Intl.Segmenter` exists, as in Node)
@@ -62,8 +49,8 @@ const fit = (items: Iterable<string>, budget: number): string => {
 export function cutReason(reason: string, maxBytes = MAX_REASON_BYTES): string {
   const text = reason.replace(LONE_SURROGATE, '\uFFFD');
   if (utf8Length(text) <= maxBytes) return text;
-  const cut = fit(characters(text), maxBytes);
-  return cut !== '' ? cut : fit(text, maxBytes);
+  const cut = fitUtf8(characters(text), maxBytes);
+  return cut !== '' ? cut : fitUtf8(text, maxBytes);
 }
 
 function checkCode(fn: string, code: unknown): number {
