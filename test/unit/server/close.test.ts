@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { isResilientWsError, utf8Length } from '../../../src/index';
+import { isResilientWsError, parseCloseNotice, utf8Length } from '../../../src/index';
+import { toNotice } from '../../../src/core/server-close';
 import { closeNotice, closeWith, cutReason, isServerCloseCode, MAX_REASON_BYTES, SERVER_DEFAULTS, type CloseOutcome } from '../../../src/server/index';
 import { FakeServerSocket } from '../../support/fake-server-socket';
 
@@ -118,6 +119,29 @@ describe('closeNotice', () => {
     expect(() => closeNotice(1006)).toThrow(expect.objectContaining({ name: 'InvalidCloseCodeError' }));
     expect(() => closeNotice(1000, 5 as unknown as string)).toThrow(expect.objectContaining({ name: 'InvalidCloseReasonError' }));
     expect(() => closeNotice(1000, '', -1)).toThrow(expect.objectContaining({ name: 'InvalidOptionError' }));
+  });
+});
+
+describe('the notice round trip: what closeNotice writes is what the client reads', () => {
+  const serverCode = fc.oneof(fc.integer({ min: 1000, max: 1003 }), fc.integer({ min: 1007, max: 1014 }), fc.integer({ min: 3000, max: 4999 }));
+  const seconds = fc.option(fc.double({ min: 0, max: 1e12, noNaN: true }), { nil: undefined });
+
+  test('any code a server may send, any reason, any retryAfter: the client’s parser and validator give them back (the reason as cut)', () => {
+    fc.assert(
+      fc.property(serverCode, fc.string({ unit: 'binary', maxLength: 300 }), seconds, (code, reason, retryAfter) => {
+        const fields = parseCloseNotice(closeNotice(code, reason, retryAfter));
+        expect(fields).not.toBeNull();
+        const expected = retryAfter === undefined ? { code, reason: cutReason(reason) } : { code, reason: cutReason(reason), retryAfter };
+        expect(toNotice(fields)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('the longest notice (123 control characters, each escaped to six) is still within what the client parses', () => {
+    const text = closeNotice(4999, '\u0001'.repeat(200), 0.1 + 0.2);
+    expect(text.length).toBeGreaterThan(800);
+    expect(toNotice(parseCloseNotice(text))).toEqual({ code: 4999, reason: '\u0001'.repeat(123), retryAfter: 0.1 + 0.2 });
   });
 });
 
