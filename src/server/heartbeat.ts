@@ -35,8 +35,9 @@ function resolvePings(options: AnswerPingsOptions): PingSettings {
  *   `heartbeat` measures its round-trip time and never declares a live connection dead;
  * - with `interval`, also sends `message` every `interval` ms, for clients with
  *   `heartbeat: { mode: 'server' }` (keep `interval` below the client's `heartbeat.timeout`), and
- *   terminates the socket when nothing at all arrives from the client within `timeout` ms of a
- *   ping: a peer that answers no ping will not answer a closing handshake either.
+ *   terminates the socket when no message at all (text or binary; protocol-level ping and pong
+ *   frames do not count) arrives from the client within `timeout` ms of a ping: a peer that
+ *   answers no ping will not answer a closing handshake either.
  *
  * Your own `'message'` listeners still see the pings and pongs (`isHeartbeat` tells them apart).
  * Everything stops when the socket closes; app callbacks that throw are logged and ignored.

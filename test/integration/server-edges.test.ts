@@ -168,3 +168,19 @@ describe('listeners on real ws sockets', () => {
     expect(warnings.filter((w) => w.name === 'MaxListenersExceededWarning')).toEqual([]);
   });
 });
+
+describe('answerPings on a real ws socket', () => {
+  test('protocol-level pings from the client are not an answer: a client that sends only those is terminated', async () => {
+    const server = await useCompanionServer((socket) => answerPings(socket, { interval: 100, timeout: 300 }));
+    const raw = await rawClient(server.url);
+    const pinger = setInterval(() => raw.socket.readyState === WebSocket.OPEN && raw.socket.ping(), 50);
+    onTestFinished(() => clearInterval(pinger));
+    const socket = await server.connection(0);
+    let protocolPings = 0;
+    socket.on('ping', () => protocolPings++);
+    await closed(socket);
+    await raw.closed;
+    expect(protocolPings).toBeGreaterThanOrEqual(3);
+    expect(raw.frames.at(-1)).toMatchObject({ t: 'close', code: 1006 });
+  });
+});
