@@ -11,6 +11,9 @@ import { WebSocket, WebSocketServer } from 'ws';
 import { answerPings, closeNotice, closeWhenIdle, closeWith } from '../../src/server/index';
 import { closed, parseFrames, rawClient, useCompanionServer } from '../support/companion-server';
 
+/** 60 kB frames queued at once: ~20 MB, more than loopback's kernel buffers hold (tcp_wmem + tcp_rmem), so most wait in `ws`. */
+const CHUNKS = 340;
+
 /** `message` and `close` listeners on a real ws socket. */
 const counts = (socket: WebSocket) => ({ message: socket.listenerCount('message'), close: socket.listenerCount('close') });
 
@@ -22,13 +25,14 @@ function clientFrame(opcode: number, payload: Buffer): Buffer {
 }
 
 /** A TCP peer past the upgrade that reads only when told to (`resume`) and never closes by itself. */
-async function manualPeer(port: number): Promise<{ socket: Socket; bytes: () => Buffer; resume: () => void; ended: Promise<void>; finished: Promise<void> }> {
+async function manualPeer(port: number): Promise<{ socket: Socket; bytes: () => Buffer; length: () => number; resume: () => void; ended: Promise<void>; finished: Promise<void> }> {
   const socket = connect({ host: '127.0.0.1', port, allowHalfOpen: true });
   onTestFinished(() => {
     socket.destroy();
   });
   let head = Buffer.alloc(0);
-  let body = Buffer.alloc(0);
+  const body: Buffer[] = [];
+  let length = 0;
   const ended = new Promise<void>((resolve) => socket.on('close', () => resolve()));
   // The server's FIN (or reset): with allowHalfOpen the peer's own half stays open.
   const finished = new Promise<void>((resolve) => {
@@ -43,8 +47,12 @@ async function manualPeer(port: number): Promise<{ socket: Socket; bytes: () => 
       if (end < 0) return;
       socket.off('data', onData);
       socket.pause();
-      body = head.subarray(end + 4);
-      socket.on('data', (c: Buffer) => (body = Buffer.concat([body, c])));
+      const keep = (c: Buffer) => {
+        body.push(c);
+        length += c.length;
+      };
+      keep(head.subarray(end + 4));
+      socket.on('data', keep);
       socket.pause();
       resolve();
     };
@@ -56,7 +64,7 @@ async function manualPeer(port: number): Promise<{ socket: Socket; bytes: () => 
       );
     });
   });
-  return { socket, bytes: () => body, resume: () => socket.resume(), ended, finished };
+  return { socket, bytes: () => Buffer.concat(body), length: () => length, resume: () => socket.resume(), ended, finished };
 }
 
 describe('closeWith at the edges', () => {
@@ -96,23 +104,36 @@ describe('closeWith at the edges', () => {
     const peer = await manualPeer(server.port);
     const socket = await server.connection(0);
     const chunk = 'x'.repeat(60_000);
-    for (let i = 0; i < 100; i++) socket.send(chunk);
+    for (let i = 0; i < CHUNKS; i++) socket.send(chunk);
     expect(socket.bufferedAmount).toBeGreaterThan(0);
     const done = closeWith(socket, 4000, 'after the backlog', { closeTimeout: 10_000 });
     peer.resume();
     // Read until the close frame has arrived, then answer it like a client would.
-    const want = 100 * (60_000 + 4) + (2 + closeNotice(4000, 'after the backlog').length) + (2 + 2 + 'after the backlog'.length);
-    while (peer.bytes().length < want) await new Promise((r) => setTimeout(r, 10));
+    const want = CHUNKS * (60_000 + 4) + (2 + closeNotice(4000, 'after the backlog').length) + (2 + 2 + 'after the backlog'.length);
+    while (peer.length() < want) await new Promise((r) => setTimeout(r, 10));
     peer.socket.write(clientFrame(8, Buffer.from([0x0f, 0xa0])));
     peer.socket.end();
     expect(await done).toMatchObject({ sent: true, terminated: false });
     const bytes = peer.bytes();
-    const tail = bytes.subarray(100 * (60_000 + 4));
+    const tail = bytes.subarray(CHUNKS * (60_000 + 4));
     expect(bytes.subarray(0, 4)).toEqual(Buffer.from([0x81, 126, 0xea, 0x60]));
     expect(parseFrames(tail).map((f) => [f.opcode, f.payload])).toEqual([
       [1, Buffer.from(closeNotice(4000, 'after the backlog'))],
       [8, Buffer.concat([Buffer.from([0x0f, 0xa0]), Buffer.from('after the backlog')])],
     ]);
+  });
+
+  test('closeTimeout runs from the call: a peer that reads nothing of a large backlog in time is terminated before the notice reaches it', async () => {
+    const server = await useCompanionServer();
+    const peer = await manualPeer(server.port);
+    const socket = await server.connection(0);
+    const chunk = 'x'.repeat(60_000);
+    for (let i = 0; i < CHUNKS; i++) socket.send(chunk);
+    expect(await closeWith(socket, 4000, 'too late', { closeTimeout: 200 })).toEqual({ code: 4000, reason: 'too late', sent: true, terminated: true });
+    peer.resume();
+    await peer.finished;
+    expect(peer.length()).toBeLessThan(CHUNKS * (60_000 + 4));
+    expect(peer.bytes().includes(Buffer.from('too late'))).toBe(false);
   });
 
   test('with permessage-deflate the notice still comes before the close frame', async () => {
