@@ -1,7 +1,7 @@
 import { checkFunction, checkNumber, checkObject } from '../core/validate.js';
 import { fail } from '../core/errors.js';
-import { SERVER_DEFAULTS, type AnswerPingsOptions } from './options.js';
-import { CLOSED, OPEN, checkSocket, every, frameText, guard, later, listen, sendIfOpen, type ServerSocketLike } from './socket.js';
+import { SERVER_DEFAULTS, isPing, type AnswerPingsOptions } from './options.js';
+import { CLOSED, MATCHER_MAX_BYTES, OPEN, checkSocket, every, frameBytes, frameText, guard, later, listen, sendIfOpen, type ServerSocketLike } from './socket.js';
 
 interface PingSettings {
   readonly isPing: (text: string) => boolean;
@@ -54,7 +54,7 @@ export function answerPings(socket: ServerSocketLike, options: AnswerPingsOption
   let cancelPings = () => {};
   const offMessage = listen(socket, 'message', (data, isBinary) => {
     heard = true;
-    if (isBinary) return;
+    if (isBinary || (s.isPing === isPing && frameBytes(data) > MATCHER_MAX_BYTES)) return;
     const text = frameText(data);
     if (!guard('answerPings() isPing', s.isPing, false, text)) return;
     const answer = typeof s.reply === 'string' ? s.reply : guard('answerPings() reply', s.reply, undefined, text);
