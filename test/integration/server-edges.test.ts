@@ -84,6 +84,22 @@ describe('closeWith at the edges', () => {
     expect(counts(socket)).toEqual(before);
   });
 
+  test('a lone surrogate and a flag at the cut: the notice and the close frame carry the same well-formed text', async () => {
+    const server = await useCompanionServer();
+    const raw = await rawClient(server.url);
+    // 4 + 8·14 = 116 bytes of flags, then "x", a lone surrogate (→ U+FFFD, 3 bytes) and one more flag that does not fit.
+    const reason = `abcd${'🇨🇳'.repeat(14)}x\uD800${'🇨🇳'}`;
+    const outcome = await closeWith(await server.connection(0), 4000, reason);
+    await raw.closed;
+    const expected = `abcd${'🇨🇳'.repeat(14)}x\uFFFD`;
+    expect(outcome.reason).toBe(expected);
+    expect(raw.frames).toEqual([
+      { t: 'message', data: Buffer.from(JSON.stringify({ type: 'close', code: 4000, reason: expected })), isBinary: false },
+      { t: 'close', code: 4000, reason: Buffer.from(expected) },
+    ]);
+    expect(Buffer.byteLength(expected)).toBe(120);
+  });
+
   test('a socket the peer is already closing (its close frame arrived, its TCP half stays open) gets no frames and is terminated after closeTimeout', async () => {
     const server = await useCompanionServer();
     const peer = await manualPeer(server.port);
