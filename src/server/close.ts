@@ -14,7 +14,7 @@ export interface CloseOutcome {
   readonly code: number;
   /** The reason sent: at most 123 UTF-8 bytes, cut at a character boundary. */
   readonly reason: string;
-  /** This call sent the notice and the close frame (false when the socket was not open). */
+  /** This call sent the notice and the close frame (false when the socket was not open, or its `send()` or `close()` threw). */
   readonly sent: boolean;
   /** The closing handshake did not complete within `closeTimeout`, so the socket was terminated. */
   readonly terminated: boolean;
@@ -45,19 +45,25 @@ const characters = (text: string): Iterable<string> => {
  * never inside a grapheme cluster such as a flag or an accented letter, unless a single cluster
  * is longer than the limit (then at the last code point that fits). Lone surrogates become U+FFFD,
  * as UTF-8 encoding would make them.
+ * @throws InvalidCloseReasonError for a reason that is not a string, InvalidOptionError for a
+ *   `maxBytes` that is not a non-negative integer
  */
 export function cutReason(reason: string, maxBytes = MAX_REASON_BYTES): string {
-  const text = reason.replace(LONE_SURROGATE, '\uFFFD');
+  if (!Number.isInteger(maxBytes) || maxBytes < 0) throw fail('InvalidOptionError', `cutReason() maxBytes must be a non-negative integer; got ${describe(maxBytes)}.`);
+  const text = checkReason('cutReason()', reason).replace(LONE_SURROGATE, '\uFFFD');
   if (utf8Length(text) <= maxBytes) return text;
   const cut = fitUtf8(characters(text), maxBytes);
   return cut !== '' ? cut : fitUtf8(text, maxBytes);
 }
 
+/** A bad value as the message shows it: a string quoted, so `"4000"` is not mistaken for 4000. */
+const describe = (value: unknown): string => (typeof value === 'string' ? `${JSON.stringify(value)} (a string)` : String(value));
+
 function checkCode(fn: string, code: unknown): number {
   if (!isServerCloseCode(code)) {
     throw fail(
       'InvalidCloseCodeError',
-      `${fn} code must be 1000–1003, 1007–1014 or 3000–4999 (the codes a server may send; 1004–1006 and 1015 are reserved); got ${String(code)}. Use 4000–4999 for your own reasons.`,
+      `${fn} code must be 1000–1003, 1007–1014 or 3000–4999 (the codes a server may send; 1004–1006 and 1015 are reserved); got ${describe(code)}. Use 4000–4999 for your own reasons.`,
     );
   }
   return code;
@@ -115,7 +121,7 @@ export function closeWith(socket: ServerSocketLike, code: number, reason = '', o
   if (socket.readyState === CLOSED) return Promise.resolve(outcome(false, false));
 
   return new Promise((resolve) => {
-    const open = socket.readyState === OPEN;
+    let sent = false;
     let terminated = false;
     const terminate = () => {
       terminated = true;
@@ -129,13 +135,14 @@ export function closeWith(socket: ServerSocketLike, code: number, reason = '', o
     const off = listen(socket, 'close', () => {
       cancel();
       off();
-      resolve(outcome(open, terminated));
+      resolve(outcome(sent, terminated));
     });
     if (socket.readyState > OPEN) return; // closing already: only the timeout applies
-    if (open) sendIfOpen(socket, notice(c, r, retryAfter));
+    if (socket.readyState === OPEN) sent = sendIfOpen(socket, notice(c, r, retryAfter));
     try {
       socket.close(c, r);
     } catch {
+      sent = false;
       terminate();
     }
   });

@@ -1,7 +1,7 @@
 import { checkFunction, checkNumber, checkObject } from '../core/validate.js';
 import { fail } from '../core/errors.js';
-import { SERVER_DEFAULTS, type AnswerPingsOptions } from './options.js';
-import { CLOSED, OPEN, checkSocket, every, frameText, guard, later, listen, sendIfOpen, type ServerSocketLike } from './socket.js';
+import { SERVER_DEFAULTS, isPing, type AnswerPingsOptions } from './options.js';
+import { CLOSED, MATCHER_MAX_BYTES, OPEN, checkSocket, every, frameBytes, frameText, guard, later, listen, sendIfOpen, type ServerSocketLike } from './socket.js';
 
 interface PingSettings {
   readonly isPing: (text: string) => boolean;
@@ -35,8 +35,9 @@ function resolvePings(options: AnswerPingsOptions): PingSettings {
  *   `heartbeat` measures its round-trip time and never declares a live connection dead;
  * - with `interval`, also sends `message` every `interval` ms, for clients with
  *   `heartbeat: { mode: 'server' }` (keep `interval` below the client's `heartbeat.timeout`), and
- *   terminates the socket when nothing at all arrives from the client within `timeout` ms of a
- *   ping: a peer that answers no ping will not answer a closing handshake either.
+ *   terminates the socket when no message at all (text or binary; protocol-level ping and pong
+ *   frames do not count) arrives from the client within `timeout` ms of a ping: a peer that
+ *   answers no ping will not answer a closing handshake either.
  *
  * Your own `'message'` listeners still see the pings and pongs (`isHeartbeat` tells them apart).
  * Everything stops when the socket closes; app callbacks that throw are logged and ignored.
@@ -53,7 +54,7 @@ export function answerPings(socket: ServerSocketLike, options: AnswerPingsOption
   let cancelPings = () => {};
   const offMessage = listen(socket, 'message', (data, isBinary) => {
     heard = true;
-    if (isBinary) return;
+    if (isBinary || (s.isPing === isPing && frameBytes(data) > MATCHER_MAX_BYTES)) return;
     const text = frameText(data);
     if (!guard('answerPings() isPing', s.isPing, false, text)) return;
     const answer = typeof s.reply === 'string' ? s.reply : guard('answerPings() reply', s.reply, undefined, text);

@@ -1,7 +1,7 @@
 import { checkFunction, checkNumber, checkObject } from '../core/validate.js';
 import { checkReason, closeWith } from './close.js';
-import { SERVER_DEFAULTS, type CloseWhenIdleOptions } from './options.js';
-import { CLOSED, checkSocket, frameText, guard, later, listen, type ServerSocketLike } from './socket.js';
+import { SERVER_DEFAULTS, isHeartbeat as defaultIsHeartbeat, type CloseWhenIdleOptions } from './options.js';
+import { CLOSED, MATCHER_MAX_BYTES, checkSocket, frameBytes, frameText, guard, later, listen, type ServerSocketLike } from './socket.js';
 
 /**
  * Closes a `ws` socket with 1000 and `reason` (through {@link closeWith}, so the notice is sent
@@ -37,7 +37,8 @@ export function closeWhenIdle(socket: ServerSocketLike, options: CloseWhenIdleOp
   };
   let cancel = later(check, timeout);
   const offMessage = listen(socket, 'message', (data, isBinary) => {
-    if (isBinary || !guard('closeWhenIdle() isHeartbeat', isHeartbeat, false, frameText(data))) last = performance.now();
+    const long = isHeartbeat === defaultIsHeartbeat && frameBytes(data) > MATCHER_MAX_BYTES;
+    if (isBinary || long || !guard('closeWhenIdle() isHeartbeat', isHeartbeat, false, frameText(data))) last = performance.now();
   });
   const stop = () => {
     cancel();

@@ -23,7 +23,7 @@ export interface AnswerPingsOptions {
   reply?: string | ((ping: string) => string);
   /** Server-mode pings: send `message` every this many ms (for clients with `heartbeat: { mode: 'server' }`); `0` sends none. @default 0 */
   interval?: number;
-  /** Server-mode pings: a client from which nothing arrives within this many ms of a ping is terminated. @default 10000 */
+  /** Server-mode pings: a client from which no message (text or binary) arrives within this many ms of a ping is terminated. @default 10000 */
   timeout?: number;
   /** Server-mode pings: the ping to send. @default 'ping' */
   message?: string;

@@ -59,6 +59,19 @@ export function listen(socket: ServerSocketLike, event: 'message' | 'close', lis
   };
 }
 
+/**
+ * Text frames longer than this many bytes are never a default ping, pong or heartbeat: the
+ * client's matchers read at most 512 characters, and 512 UTF-16 code units take at most 1536
+ * UTF-8 bytes. Such frames are not decoded just to be refused.
+ */
+export const MATCHER_MAX_BYTES = 1536;
+
+/** The payload's size in bytes, as `ws` hands it over. */
+export function frameBytes(data: ServerFrameData): number {
+  if (!Array.isArray(data)) return (data as Uint8Array | ArrayBuffer).byteLength;
+  return (data as readonly Uint8Array[]).reduce((n, part) => n + part.byteLength, 0);
+}
+
 let decoder: TextDecoder | undefined;
 
 /** The text of a text frame (`ws` has already checked that it is valid UTF-8). */

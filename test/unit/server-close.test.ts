@@ -154,6 +154,22 @@ describe('a close announced in band', () => {
     expect(b.delays).toEqual([2000 + 500]);
   });
 
+  it('a proper close frame with the same code and its own hint keeps its hint over the notice’s retryAfter', () => {
+    const { fake, closes, delays } = setup();
+    fake.last.receive(notice(1012, 'restart', 30));
+    fake.last.serverClose(1012, 'restart, retry-after=5');
+    expect(closes[0]).toMatchObject({ code: 1012, retryAfter: 5000 });
+    expect(closes[0]!.via).toBeUndefined();
+    expect(delays).toEqual([5000 + 0.5 * 1000]);
+  });
+
+  it('a notice’s own retryAfter beats a hint in its reason text when the close is lost', () => {
+    const { fake, closes } = setup();
+    fake.last.receive(notice(1012, 'retry-after=5', 30));
+    fake.last.drop();
+    expect(closes[0]).toMatchObject({ code: 1012, via: 'notice', retryAfter: 30_000 });
+  });
+
   it('forgets a notice the close did not follow within the window', () => {
     const { fake, closes } = setup({ closeNotice: { window: 1000 } });
     fake.last.receive(notice(4001, 'token expired'));

@@ -6,7 +6,8 @@
  */
 import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { isResilientWsError, utf8Length } from '../../../src/index';
+import { isResilientWsError, parseCloseNotice, utf8Length } from '../../../src/index';
+import { toNotice } from '../../../src/core/server-close';
 import { closeNotice, closeWith, cutReason, isServerCloseCode, MAX_REASON_BYTES, SERVER_DEFAULTS, type CloseOutcome } from '../../../src/server/index';
 import { FakeServerSocket } from '../../support/fake-server-socket';
 
@@ -71,6 +72,15 @@ describe('cutReason', () => {
     expect(cutReason('连接超时', 7)).toBe('连接');
   });
 
+  test('refuses what it cannot cut: a reason that is not a string, a byte limit that is not a non-negative integer', () => {
+    expect(() => cutReason(5 as unknown as string)).toThrow(expect.objectContaining({ name: 'InvalidCloseReasonError', message: 'cutReason() reason must be a string; got number.' }));
+    for (const bad of [NaN, -1, 1.5, Infinity, '7']) {
+      // NaN used to return the text uncut; -1 and 1.5 cut silently.
+      expect(() => cutReason('连接超时', bad as number), String(bad)).toThrow(expect.objectContaining({ name: 'InvalidOptionError' }));
+    }
+    expect(cutReason('连接超时', 0)).toBe('');
+  });
+
   test('any string: within the limit, a prefix of its well-formed form, no lone surrogate, unchanged when it fits', () => {
     fc.assert(
       fc.property(fc.string({ unit: 'binary', maxLength: 200 }), (s) => {
@@ -109,6 +119,29 @@ describe('closeNotice', () => {
     expect(() => closeNotice(1006)).toThrow(expect.objectContaining({ name: 'InvalidCloseCodeError' }));
     expect(() => closeNotice(1000, 5 as unknown as string)).toThrow(expect.objectContaining({ name: 'InvalidCloseReasonError' }));
     expect(() => closeNotice(1000, '', -1)).toThrow(expect.objectContaining({ name: 'InvalidOptionError' }));
+  });
+});
+
+describe('the notice round trip: what closeNotice writes is what the client reads', () => {
+  const serverCode = fc.oneof(fc.integer({ min: 1000, max: 1003 }), fc.integer({ min: 1007, max: 1014 }), fc.integer({ min: 3000, max: 4999 }));
+  const seconds = fc.option(fc.double({ min: 0, max: 1e12, noNaN: true }), { nil: undefined });
+
+  test('any code a server may send, any reason, any retryAfter: the client’s parser and validator give them back (the reason as cut)', () => {
+    fc.assert(
+      fc.property(serverCode, fc.string({ unit: 'binary', maxLength: 300 }), seconds, (code, reason, retryAfter) => {
+        const fields = parseCloseNotice(closeNotice(code, reason, retryAfter));
+        expect(fields).not.toBeNull();
+        const expected = retryAfter === undefined ? { code, reason: cutReason(reason) } : { code, reason: cutReason(reason), retryAfter };
+        expect(toNotice(fields)).toEqual(expected);
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('the longest notice (123 control characters, each escaped to six) is still within what the client parses', () => {
+    const text = closeNotice(4999, '\u0001'.repeat(200), 0.1 + 0.2);
+    expect(text.length).toBeGreaterThan(800);
+    expect(toNotice(parseCloseNotice(text))).toEqual({ code: 4999, reason: '\u0001'.repeat(123), retryAfter: 0.1 + 0.2 });
   });
 });
 
@@ -200,6 +233,33 @@ describe('closeWith', () => {
     };
     void closeWith(socket, 1000);
     expect(socket.calls.map((c) => c.t)).toEqual(['send', 'terminate']);
+  });
+
+  test('a socket whose send() throws still gets the close frame; the outcome says the notice did not go', async () => {
+    const socket = new FakeServerSocket();
+    socket.send = () => {
+      throw new Error('broken');
+    };
+    const done = track(closeWith(socket, 4000, 'x'));
+    expect(socket.calls).toEqual([{ t: 'close', code: 4000, reason: 'x' }]);
+    socket.finish(4000);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done.value).toEqual({ code: 4000, reason: 'x', sent: false, terminated: false });
+  });
+
+  test('a socket whose close() throws: terminated at once, and the outcome says the frames did not go', async () => {
+    const socket = new FakeServerSocket();
+    socket.close = () => {
+      throw new Error('broken');
+    };
+    const done = track(closeWith(socket, 1000));
+    socket.finish(1006);
+    await vi.advanceTimersByTimeAsync(0);
+    expect(done.value).toEqual({ code: 1000, reason: '', sent: false, terminated: true });
+  });
+
+  test('a code of the wrong type is named as such in the message', () => {
+    expect(() => closeWith(new FakeServerSocket(), '4000' as unknown as number)).toThrow(expect.objectContaining({ name: 'InvalidCloseCodeError', message: expect.stringContaining('got "4000" (a string)') }));
   });
 
   test.each([1004, 1005, 1006, 1015, 999, 2000, 5000, 1000.5, NaN])('throws InvalidCloseCodeError for %s and sends nothing', (code) => {

@@ -4,8 +4,9 @@
  * each form of the client's ping, server-mode pings and the silent-peer verdict, stop/close
  * cleanup, hostile callbacks, and option validation at the call.
  */
+import fc from 'fast-check';
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { isPing as isClientPing, isPong as isClientPong } from '../../../src/index';
+import { isPing as isClientPing, isPong as isClientPong, utf8Length } from '../../../src/index';
 import { answerPings, isPing, isPong, pongFor, SERVER_DEFAULTS } from '../../../src/server/index';
 import { FakeServerSocket } from '../../support/fake-server-socket';
 
@@ -42,6 +43,32 @@ describe('answering the client', () => {
     socket.emit('message', [Buffer.from('pi'), Buffer.from('ng')], false);
     socket.emit('message', new TextEncoder().encode('ping').buffer, false);
     expect(socket.sent).toEqual(['pong', 'pong']);
+  });
+
+  test('a large text frame is not decoded just to learn it is no ping (the default matcher reads 512 characters at most)', () => {
+    const decode = vi.spyOn(TextDecoder.prototype, 'decode');
+    const socket = new FakeServerSocket();
+    answerPings(socket);
+    socket.receive(`{"type":"ping","pad":"${'x'.repeat(1_000_000)}"}`);
+    socket.receive('{"type":"ping","pad":"' + 'x'.repeat(1490) + '"}'); // 1513 bytes: still read, and too long to be a ping
+    expect(decode).toHaveBeenCalledTimes(1);
+    expect(socket.sent).toEqual([]);
+    // A matcher of your own gets every frame's text, however long.
+    const seen: number[] = [];
+    const own = new FakeServerSocket();
+    answerPings(own, { isPing: (t) => (seen.push(t.length), false) });
+    own.receive('y'.repeat(100_000));
+    expect(seen).toEqual([100_000]);
+  });
+
+  test('why skipping frames over 1536 bytes changes no answer: such a text has over 512 characters, which the default matchers refuse', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary', maxLength: 700 }), (t) => {
+        expect(utf8Length(t)).toBeLessThanOrEqual(3 * t.length);
+      }),
+    );
+    const ping = `{"type":"ping","pad":"${'x'.repeat(490)}"}`; // 513 characters
+    expect([isPing(ping), isPong(ping.replace('ping', 'pong')), isPing(ping.slice(0, 480) + '"}')]).toEqual([false, false, true]);
   });
 
   test('takes its own matcher and reply (a string or a function of the ping)', () => {

@@ -13,6 +13,7 @@ beforeEach(() => {
 });
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 const IDLE_NOTICE = `{"type":"close","code":1000,"reason":"${SERVER_DEFAULTS.closeWhenIdle.reason}"}`;
@@ -52,6 +53,19 @@ describe('closeWhenIdle', () => {
       socket.receive(text);
     }
     await vi.advanceTimersByTimeAsync(200);
+    expect(socket.calls.map((c) => c.t)).toEqual(['send', 'close']);
+  });
+
+  test('a large text frame counts as activity without being decoded (the default matcher reads 512 characters at most)', async () => {
+    const decode = vi.spyOn(TextDecoder.prototype, 'decode');
+    const socket = new FakeServerSocket();
+    closeWhenIdle(socket, { timeout: 1000 });
+    await vi.advanceTimersByTimeAsync(900);
+    socket.receive(`{"type":"ping","pad":"${'x'.repeat(1_000_000)}"}`);
+    expect(decode).not.toHaveBeenCalled();
+    await vi.advanceTimersByTimeAsync(999);
+    expect(socket.calls).toEqual([]);
+    await vi.advanceTimersByTimeAsync(1);
     expect(socket.calls.map((c) => c.t)).toEqual(['send', 'close']);
   });
 
