@@ -220,6 +220,8 @@ function step<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus,
   if (input.type === 'signal' || input.type === 'notice') run.observe(input.type, input);
   const prev = run.state;
   const { state: next, effects } = transition(prev, input, { now: o.clock.now(), wall: o.clock.wallNow(), cfg: run.cfg, random: run.draw });
+  // App code the transition calls (closePolicy, random, message functions) may have disposed.
+  if (run.disposed) return;
   run.state = next;
   for (const e of effects) if (e.type === 'open' || e.type === 'end') io(o, bus, run, e);
   // A link the state no longer refers to is done with: stop listening to it.
