@@ -365,7 +365,8 @@ export function finalize(s: State, code: number, reason: string, wasClean: boole
   }
   if (how?.then === 'suspend') {
     emit(fx, 'close', info);
-    return set({ ...s, phase: { t: 'suspended' } }, { type: 'wait', status: 'suspended', close: info });
+    // Like `park`: time suspended is not outage time.
+    return set({ ...s, phase: { t: 'suspended' }, outageSince: null }, { type: 'wait', status: 'suspended', close: info });
   }
   if (quiet && d.category === 'suspended') {
     // A socket the browser dropped while the page sat in the back/forward cache: reconnect quietly.

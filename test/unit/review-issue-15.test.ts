@@ -3,7 +3,7 @@
  * (it failed before its fix).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClient, type CloseInfo, type Client } from '../../src/index';
+import { createClient, type CloseInfo, type Client, type ReconnectingEvent } from '../../src/index';
 import { fakeWebSocket } from '../support/fake-socket';
 import { signals } from '../support/probes';
 import { setup, UNIT_URL } from '../support/unit-client';
@@ -56,5 +56,26 @@ describe('dispose() from an app callback that runs while the client decides', ()
     expect(client.getSnapshot().status).toBe('closed');
     vi.advanceTimersByTime(120_000);
     expect(fake.sockets).toHaveLength(1);
+  });
+});
+
+describe('two-phase backoff: time suspended is not outage time', () => {
+  it('a page hidden (bfcache) while an attempt of an outage connects: after the restore the clock starts over', () => {
+    const sig = signals();
+    const { fake, client } = setup({ lifecycle: { target: sig.target }, retry: { jitter: 'none' } });
+    const delays: number[] = [];
+    client.on('reconnecting', (e: ReconnectingEvent) => delays.push(e.delay));
+    for (let i = 0; i < 6; i++) {
+      fake.last.failHandshake();
+      vi.advanceTimersToNextTimer();
+    }
+    // 20 s into the outage, the 7th attempt connects: the page goes into the back/forward cache.
+    sig.pagehide();
+    expect(client.getSnapshot().status).toBe('suspended');
+    vi.advanceTimersByTime(3_600_000);
+    sig.pageshow();
+    expect(fake.sockets).toHaveLength(8);
+    fake.last.failHandshake(); // the first failure on a new phase clock: capped at fastMaxDelay, not grown by the hour away
+    expect(delays).toEqual([1000, 2000, 4000, 4000, 4000, 5000, 4000]);
   });
 });
