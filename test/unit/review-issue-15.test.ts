@@ -79,3 +79,21 @@ describe('two-phase backoff: time suspended is not outage time', () => {
     expect(delays).toEqual([1000, 2000, 4000, 4000, 4000, 5000, 4000]);
   });
 });
+
+describe('closeNotice.parse is app code: what it returns is hostile too', () => {
+  it('an answer whose fields throw when read: the frame is the app message, the error an event, nothing escapes the socket listener', () => {
+    const parse = () => ({
+      get code(): number {
+        throw new Error('getter');
+      },
+    });
+    const { fake, client, errors } = setup({ closeNotice: { parse } });
+    const messages: unknown[] = [];
+    client.on('message', (m) => messages.push(m));
+    fake.last.open();
+    expect(() => fake.last.receive('hello')).not.toThrow();
+    expect(messages).toEqual(['hello']);
+    expect(errors).toHaveLength(1);
+    expect(client.getSnapshot().status).toBe('open');
+  });
+});
