@@ -3,7 +3,9 @@
  * (it failed before its fix).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClient, type CloseInfo, type Client, type ReconnectingEvent } from '../../src/index';
+import { createClient, utf8Length, type Client, type ReconnectingEvent } from '../../src/index';
+import { createCore, diagnostics } from '../../src/core/index';
+import { MAX_ENTRY_BYTES } from '../../src/features/diagnostics';
 import { fakeWebSocket } from '../support/fake-socket';
 import { signals } from '../support/probes';
 import { setup, UNIT_URL } from '../support/unit-client';
@@ -95,5 +97,26 @@ describe('closeNotice.parse is app code: what it returns is hostile too', () => 
     expect(messages).toEqual(['hello']);
     expect(errors).toHaveLength(1);
     expect(client.getSnapshot().status).toBe('open');
+  });
+});
+
+describe('the diagnostics ring stays bounded whatever it is handed', () => {
+  it('a close event with huge keys and wide nested objects (a third-party feature): the entries stay under the byte bound', () => {
+    const fake = fakeWebSocket();
+    const wide = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`n${i}`, '中'.repeat(300)]));
+    const hostile = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`${'k'.repeat(50_000)}${i}`, wide]));
+    const core = createCore({
+      url: UNIT_URL,
+      WebSocket: fake.WebSocket,
+      features: [diagnostics(), { name: 'hostile', attach: (ctx) => ({ observe: (name) => void (name === 'open' && ctx.emit('close', hostile)) }) }],
+    });
+    try {
+      fake.last.open();
+      const r = core.diagnostics();
+      expect(utf8Length(JSON.stringify(r.entries))).toBeLessThanOrEqual(MAX_ENTRY_BYTES);
+      expect(core.getSnapshot().status).toBe('open');
+    } finally {
+      core.dispose();
+    }
   });
 });
