@@ -314,8 +314,12 @@ function errored(s: State, ctx: Ctx, fx: Effect[]): State {
     return endNow(report(s, fx, error), { by: 'network', category: 'connect-failed', then: 'decide' }, ctx, fx);
   }
   // An error on an open socket is followed by close; never wait for it forever.
-  if (p.t === 'open' && p.failAt === Infinity) return { ...s, phase: { ...p, failAt: ctx.now + (ctx.cfg.closeTimeout || 1000) } };
-  return s;
+  if (p.t !== 'open' || p.failAt !== Infinity) return s;
+  const failAt = ctx.now + (ctx.cfg.closeTimeout || 1000);
+  // The link failed within a close notice's window: the notice explains the close we stop waiting for at failAt.
+  const t = s.told;
+  const told = t && t.sock === p.sock && ctx.now <= t.until ? { ...t, until: Math.max(t.until, failAt) } : t;
+  return { ...s, told, phase: { ...p, failAt } };
 }
 
 function tick(s: State, ctx: Ctx, fx: Effect[]): State {

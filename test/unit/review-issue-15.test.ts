@@ -120,3 +120,17 @@ describe('the diagnostics ring stays bounded whatever it is handed', () => {
     }
   });
 });
+
+describe('a close notice, then a socket that errors and never reports its close', () => {
+  it('the notice still explains the close when the error comes a little after it (the client gave up waiting past the window)', () => {
+    const { fake, client } = setup();
+    const closes: unknown[] = [];
+    client.on('close', (c) => closes.push(c));
+    fake.last.open();
+    fake.last.receive(JSON.stringify({ type: 'close', code: 1012, reason: 'restart' }));
+    vi.advanceTimersByTime(50);
+    fake.last.onerror?.(new Event('error'));
+    vi.advanceTimersByTime(5000);
+    expect(closes[0]).toMatchObject({ code: 1012, category: 'service-restart', via: 'notice', initiatedBy: 'server' });
+  });
+});
