@@ -78,6 +78,6 @@ export function decideClose(f: CloseFacts, p: ClosePolicyInput): Decision {
   if (action === 'refresh' && !p.canRefresh) action = 'stop';
   if (action === 'reconnect' && p.retry.limit === 0) action = 'stop';
   const parsed = reason ? parseServerHint(reason) : null;
-  const hint = f.retryAfter === undefined ? parsed : { ...parsed, retryAfter: f.retryAfter * 1000 };
+  const hint = f.retryAfter === undefined ? parsed : { ...parsed, retryAfter: Math.min(f.retryAfter * 1000, Number.MAX_VALUE) };
   return { category, action, initiatedBy: how?.by ?? (wasClean || f.via ? 'server' : 'network'), hint };
 }

@@ -3,10 +3,10 @@
  * (it failed before its fix).
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createClient, utf8Length, type Client, type ReconnectingEvent } from '../../src/index';
+import { createClient, utf8Length, type Client, type CloseInfo, type ReconnectingEvent } from '../../src/index';
 import { createCore, diagnostics } from '../../src/core/index';
 import { MAX_ENTRY_BYTES } from '../../src/features/diagnostics';
-import { fakeWebSocket } from '../support/fake-socket';
+import { fakeWebSocket, type FakeSocket } from '../support/fake-socket';
 import { signals } from '../support/probes';
 import { setup, UNIT_URL } from '../support/unit-client';
 
@@ -132,5 +132,22 @@ describe('a close notice, then a socket that errors and never reports its close'
     fake.last.onerror?.(new Event('error'));
     vi.advanceTimersByTime(5000);
     expect(closes[0]).toMatchObject({ code: 1012, category: 'service-restart', via: 'notice', initiatedBy: 'server' });
+  });
+});
+
+describe('retryAfter extremes', () => {
+  it.each([
+    ['a close notice', (s: FakeSocket) => (s.receive(JSON.stringify({ type: 'close', code: 1013, reason: 'later', retryAfter: 1e306 })), s.drop())],
+    ['a close reason', (s: FakeSocket) => s.serverClose(1013, '{"retryAfter":1e306}')],
+  ])('a huge one in %s: a finite retryAfter in the close (JSON keeps it), the wait capped by maxHintDelay', (_, end) => {
+    const { fake, client } = setup();
+    const closes: CloseInfo[] = [];
+    client.on('close', (c) => closes.push(c));
+    fake.last.open();
+    end(fake.last);
+    expect(Number.isFinite(closes[0]!.retryAfter)).toBe(true);
+    expect(JSON.parse(JSON.stringify(closes[0])).retryAfter).toBe(closes[0]!.retryAfter);
+    expect(closes[0]!.retryAfter).toBeGreaterThanOrEqual(300_000);
+    expect(client.getSnapshot().retryDelay).toBe(300_000 + 0.5 * 60_000);
   });
 });
