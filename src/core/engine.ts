@@ -188,8 +188,15 @@ function createRunner<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, b
       bus.deliver(name, payload);
     },
     observe(name, payload) {
-      // A hook that throws is reported, then left out: its report is an event it would observe.
-      for (const w of run.observers) if (!w.threw && !guard(run, `The ${w.name} feature's observe hook`, () => (w.see(name, payload), true), false)) w.threw = true;
+      // A hook that throws is left out before it is reported: the report is an event it would observe (at once, outside a step).
+      const see = (w: Run['observers'][number]) => () => {
+        try {
+          w.see(name, payload);
+        } catch (cause) {
+          throw ((w.threw = true), cause);
+        }
+      };
+      for (const w of run.observers) if (!w.threw) guard(run, `The ${w.name} feature's observe hook`, see(w), undefined);
     },
     draw() {
       let r: unknown;

@@ -101,14 +101,15 @@ describe('closeNotice.parse is app code: what it returns is hostile too', () => 
 });
 
 describe('the diagnostics ring stays bounded whatever it is handed', () => {
-  it('a close event with huge keys and wide nested objects (a third-party feature): the entries stay under the byte bound', () => {
+  it('a close event with huge keys and wide nested objects (a third-party feature in plain JS): the entries stay under the byte bound', () => {
     const fake = fakeWebSocket();
     const wide = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`n${i}`, '中'.repeat(300)]));
     const hostile = Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`${'k'.repeat(50_000)}${i}`, wide]));
     const core = createCore({
       url: UNIT_URL,
       WebSocket: fake.WebSocket,
-      features: [diagnostics(), { name: 'hostile', attach: (ctx) => ({ observe: (name) => void (name === 'open' && ctx.emit('close', hostile)) }) }],
+      // `emit` is typed for drop/rtt/error; plain JS can pass any name.
+      features: [diagnostics(), { name: 'hostile', attach: (ctx) => ({ observe: (name) => void (name === 'open' && ctx.emit('close' as 'drop', hostile)) }) }],
     });
     try {
       fake.last.open();
@@ -149,5 +150,37 @@ describe('retryAfter extremes', () => {
     expect(JSON.parse(JSON.stringify(closes[0])).retryAfter).toBe(closes[0]!.retryAfter);
     expect(closes[0]!.retryAfter).toBeGreaterThanOrEqual(300_000);
     expect(client.getSnapshot().retryDelay).toBe(300_000 + 0.5 * 60_000);
+  });
+});
+
+describe("the engine's observe hook", () => {
+  it('a hook that throws on an event raised outside a step (a drop from send()) is reported once, then left out', () => {
+    const fake = fakeWebSocket();
+    let calls = 0;
+    const core = createCore({
+      url: UNIT_URL,
+      WebSocket: fake.WebSocket,
+      autoConnect: false,
+      features: [
+        {
+          name: 'broken',
+          attach: () => ({
+            observe: () => {
+              calls++;
+              throw new Error('observer broke');
+            },
+          }),
+        },
+      ],
+    });
+    const errors: string[] = [];
+    core.on('error', (e) => errors.push(e.message));
+    try {
+      expect(core.send('x')).toBe('rejected');
+      expect(errors).toEqual(["The broken feature's observe hook threw."]);
+      expect(calls).toBe(1);
+    } finally {
+      core.dispose();
+    }
   });
 });
