@@ -80,6 +80,22 @@ describe('two-phase backoff: time suspended is not outage time', () => {
     fake.last.failHandshake(); // the first failure on a new phase clock: capped at fastMaxDelay, not grown by the hour away
     expect(delays).toEqual([1000, 2000, 4000, 4000, 4000, 5000, 4000]);
   });
+
+  it('a page frozen while an attempt of an outage connects: after the resume the clock starts over', () => {
+    const sig = signals();
+    const { fake, client } = setup({ lifecycle: { target: sig.target }, retry: { jitter: 'none' } });
+    const delays: number[] = [];
+    client.on('reconnecting', (e: ReconnectingEvent) => delays.push(e.delay));
+    for (let i = 0; i < 6; i++) {
+      fake.last.failHandshake();
+      vi.advanceTimersToNextTimer();
+    }
+    sig.freeze();
+    vi.advanceTimersByTime(3_600_000);
+    sig.resume();
+    fake.last.failHandshake(); // the browser dropped the attempt while the page was frozen
+    expect(delays).toEqual([1000, 2000, 4000, 4000, 4000, 5000, 4000]);
+  });
 });
 
 describe('closeNotice.parse is app code: what it returns is hostile too', () => {
