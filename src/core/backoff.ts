@@ -92,7 +92,8 @@ export function parseServerHint(reason: string): ServerHint | null {
   if (seconds === undefined) seconds = /retry-after\s*[=:]\s*(-?\d+(?:\.\d+)?)/i.exec(text)?.[1];
   const n = typeof seconds === 'string' ? Number(seconds) : seconds;
   const hint: { retryAfter?: number; message?: string } = {};
-  if (typeof n === 'number' && Number.isFinite(n) && n >= 0) hint.retryAfter = n * 1000;
+  // Seconds that overflow to Infinity as ms stay finite (the wait is capped by maxHintDelay anyway).
+  if (typeof n === 'number' && Number.isFinite(n) && n >= 0) hint.retryAfter = Math.min(n * 1000, Number.MAX_VALUE);
   if (typeof message === 'string' && message.trim()) hint.message = message.trim();
   return hint.retryAfter === undefined && hint.message === undefined ? null : hint;
 }

@@ -79,6 +79,6 @@ export function decideClose(f: CloseFacts, p: ClosePolicyInput): Decision {
   if (action === 'reconnect' && p.retry.limit === 0) action = 'stop';
   const parsed = reason ? parseServerHint(reason) : null;
   // The notice's retryAfter: what a lost close would have said; after a proper close frame of the same code, only when its reason has no hint.
-  const hint = f.retryAfter === undefined || (!f.via && parsed?.retryAfter !== undefined) ? parsed : { ...parsed, retryAfter: f.retryAfter * 1000 };
+  const hint = f.retryAfter === undefined || (!f.via && parsed?.retryAfter !== undefined) ? parsed : { ...parsed, retryAfter: Math.min(f.retryAfter * 1000, Number.MAX_VALUE) };
   return { category, action, initiatedBy: how?.by ?? (wasClean || f.via ? 'server' : 'network'), hint };
 }

@@ -188,8 +188,16 @@ function createRunner<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, b
       bus.deliver(name, payload);
     },
     observe(name, payload) {
-      // A hook that throws is reported, then left out: its report is an event it would observe.
-      for (const w of run.observers) if (!w.threw && !guard(run, `The ${w.name} feature's observe hook`, () => (w.see(name, payload), true), false)) w.threw = true;
+      // A hook that throws is left out before it is reported: the report is an event it would observe (at once, outside a step).
+      const see = (w: Run['observers'][number]) => () => {
+        try {
+          w.see(name, payload);
+        } catch (cause) {
+          w.threw = true;
+          throw cause;
+        }
+      };
+      for (const w of run.observers) if (!w.threw) guard(run, `The ${w.name} feature's observe hook`, see(w), undefined);
     },
     draw() {
       let r: unknown;
@@ -220,6 +228,8 @@ function step<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus,
   if (input.type === 'signal' || input.type === 'notice') run.observe(input.type, input);
   const prev = run.state;
   const { state: next, effects } = transition(prev, input, { now: o.clock.now(), wall: o.clock.wallNow(), cfg: run.cfg, random: run.draw });
+  // App code the transition calls (closePolicy, random, message functions) may have disposed.
+  if (run.disposed) return;
   run.state = next;
   for (const e of effects) if (e.type === 'open' || e.type === 'end') io(o, bus, run, e);
   // A link the state no longer refers to is done with: stop listening to it.

@@ -314,8 +314,12 @@ function errored(s: State, ctx: Ctx, fx: Effect[]): State {
     return endNow(report(s, fx, error), { by: 'network', category: 'connect-failed', then: 'decide' }, ctx, fx);
   }
   // An error on an open socket is followed by close; never wait for it forever.
-  if (p.t === 'open' && p.failAt === Infinity) return { ...s, phase: { ...p, failAt: ctx.now + (ctx.cfg.closeTimeout || 1000) } };
-  return s;
+  if (p.t !== 'open' || p.failAt !== Infinity) return s;
+  const failAt = ctx.now + (ctx.cfg.closeTimeout || 1000);
+  // The link failed within a close notice's window: the notice explains the close we stop waiting for at failAt.
+  const t = s.told;
+  const told = t && t.sock === p.sock && ctx.now <= t.until ? { ...t, until: Math.max(t.until, failAt) } : t;
+  return { ...s, told, phase: { ...p, failAt } };
 }
 
 function tick(s: State, ctx: Ctx, fx: Effect[]): State {
@@ -365,7 +369,8 @@ export function finalize(s: State, code: number, reason: string, wasClean: boole
   }
   if (how?.then === 'suspend') {
     emit(fx, 'close', info);
-    return set({ ...s, phase: { t: 'suspended' } }, { type: 'wait', status: 'suspended', close: info });
+    // Like `park`: time suspended is not outage time.
+    return set({ ...s, phase: { t: 'suspended' }, outageSince: null }, { type: 'wait', status: 'suspended', close: info });
   }
   if (quiet && d.category === 'suspended') {
     // A socket the browser dropped while the page sat in the back/forward cache: reconnect quietly.

@@ -2,7 +2,7 @@ import type { RawMessage } from '../core/codec.js';
 import type { Feature } from '../core/feature.js';
 import { sockOf } from '../core/machine.js';
 import { CLOSE_NOTICE_DEFAULTS, type CloseNoticeOptions } from '../core/options.js';
-import { parseCloseNotice, toNotice, type NoticeFields } from '../core/server-close.js';
+import { parseCloseNotice, toNotice } from '../core/server-close.js';
 import { checkFunction, checkNumber, checkObject } from '../core/validate.js';
 
 /**
@@ -19,12 +19,11 @@ export function closeNotice<Incoming = unknown, Outgoing = unknown>(options: Clo
   return {
     name: 'close-notice',
     attach(ctx) {
-      const parse = custom ? (data: RawMessage) => ctx.guard<NoticeFields | null | undefined>('closeNotice.parse', () => custom(data), null) : parseCloseNotice;
+      // A custom answer is validated inside the guard too: its fields may be getters that throw.
+      const read = custom ? (data: RawMessage) => ctx.guard('closeNotice.parse', () => toNotice(custom(data)), null) : (data: RawMessage) => toNotice(parseCloseNotice(data));
       return {
         frame(data) {
-          const fields = parse(data);
-          if (!fields) return false;
-          const notice = toNotice(fields);
+          const notice = read(data);
           // A frame that is not a valid notice is the app's message.
           if (!notice) return false;
           ctx.dispatch({ type: 'notice', sock: sockOf(ctx.state().phase), notice, window });

@@ -40,7 +40,8 @@ function createRecorder(clock: Clock, limit: number) {
   let dropped = 0;
   const size = (e: object) => utf8Length(JSON.stringify(e)) + 1;
   const trim = () => {
-    while (ring.length > limit || (bytes > MAX_ENTRY_BYTES && ring.length > 1)) {
+    // An entry over the bound on its own (only a hostile payload makes one) goes too.
+    while (ring.length > limit || bytes > MAX_ENTRY_BYTES) {
       bytes -= ring.shift()!.bytes;
       dropped++;
     }

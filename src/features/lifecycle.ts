@@ -86,7 +86,8 @@ export function reduceSignal(s: State, input: Input, ctx: Ctx, fx: Effect[]): St
     case 'visible':
       return p.t === 'waiting' ? attempt(s, ctx, fx) : probe();
     case 'freeze':
-      s = { ...s, frozen: true };
+      // Time frozen is not outage time, whatever the phase (an attempt under way fails at resume).
+      s = { ...s, frozen: true, outageSince: null };
       return p.t === 'waiting' ? park(s, 'suspended') : s;
     case 'resume':
       // Chromium drops sockets of a frozen page at resume (close 1006 right after): like a
