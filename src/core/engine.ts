@@ -8,7 +8,7 @@ import { deadlineOf, initialState, sockOf, transition, type Effect, type Input, 
 import type { Clock, Logger, Provider } from './options.js';
 import { initialSnapshot, transition as snapshot } from './state.js';
 import type { Link, Transport } from './transport.js';
-import { checkNumber, maskUrl, normalizeProtocols, normalizeUrl, validateClose } from './validate.js';
+import { checkNumber, maskCause, normalizeProtocols, normalizeUrl, validateClose } from './validate.js';
 
 /**
  * The effect runner: the only place with mutable state. Every input goes through `dispatch`,
@@ -285,7 +285,7 @@ function io<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, bus: Bus, r
     run.linkId = sock;
   } catch (cause) {
     const name = (cause as Error)?.name ?? 'Error';
-    const error = fail('ConfigurationError', `The browser refused to open ${run.state.snap.url} (${name}); this will not be retried.`, { cause: sanitize(cause) });
+    const error = fail('ConfigurationError', `The browser refused to open ${run.state.snap.url} (${name}); this will not be retried.`, { cause: maskCause(cause) });
     run.dispatch({ type: 'misconfigured', attempt: run.state.attempt, error });
   }
 }
@@ -328,7 +328,7 @@ function callProviders<Incoming, Outgoing>(o: EngineConfig<Incoming, Outgoing>, 
     }
     run.dispatch({ type: 'resolved', attempt, url: href, masked: o.mask(href), protocols: list });
   };
-  const failed = (cause: unknown) => run.dispatch({ type: 'provider-failed', attempt, cause: sanitize(cause) });
+  const failed = (cause: unknown) => run.dispatch({ type: 'provider-failed', attempt, cause: maskCause(cause) });
   let url: unknown;
   let protocols: unknown;
   try {
@@ -434,15 +434,3 @@ function dispose(run: Run, bus: Bus, cancelTimers: () => void): void {
 
 const isThenable = (v: unknown): v is PromiseLike<unknown> =>
   typeof v === 'object' && v !== null && typeof (v as { then?: unknown }).then === 'function';
-
-/**
- * An error from a provider or the platform, without the raw URL some runtimes attach (Node's
- * `TypeError: Invalid URL` keeps it in `input`): causes end up in `lastError` and logs.
- */
-function sanitize(cause: unknown): unknown {
-  if (!cause || typeof cause !== 'object' || !('input' in cause)) return cause;
-  const e = cause as unknown as Error;
-  const copy = new Error(e.message ? maskUrl(String(e.message)) : 'Invalid URL');
-  copy.name = e.name;
-  return copy;
-}

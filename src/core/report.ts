@@ -1,6 +1,6 @@
 import type { Clock } from './options.js';
 import type { CloseInfo, ConnectionStatus, Snapshot } from './state.js';
-import { maskUrl } from './validate.js';
+import { maskUrlsIn } from './validate.js';
 
 /**
  * The diagnostics report (`client.diagnostics()`): its types, and the header every report has.
@@ -97,11 +97,9 @@ export interface Recording {
 /** An ISO 8601 time, or `null` for a time no `Date` can hold. */
 export const iso = (ms: number): string | null => (Number.isFinite(ms) && Math.abs(ms) <= 8.64e15 ? new Date(ms).toISOString() : null);
 
-const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
-
 /** Text as a report keeps it: any URL in it masked (as `maskUrl` does), cut to `max` characters. */
 export function text(value: unknown, max = MAX_TEXT): string {
-  const s = String(value).replace(URL_IN_TEXT, maskUrl);
+  const s = maskUrlsIn(String(value));
   if (s.length <= max) return s;
   // Never cut a surrogate pair in half.
   const end = (s.charCodeAt(max - 2) & 0xfc00) === 0xd800 ? max - 2 : max - 1;

@@ -138,3 +138,24 @@ export function maskUrl(input: string): string {
   const query = q < 0 ? '' : s.slice(q);
   return maskParams(path, /(;)([^;=/?#]+)=[^;/?#]*/g) + maskParams(query, /([?&])([^&=#]+)=[^&#]*/g);
 }
+
+const URL_IN_TEXT = /\b[a-z][a-z0-9+.-]*:\/\/[^\s"'<>]+/gi;
+
+/** Free text with every URL in it masked as {@link maskUrl} does. */
+export const maskUrlsIn = (text: string): string => text.replace(URL_IN_TEXT, maskUrl);
+
+/**
+ * An error from a provider or the platform, fit for `lastError`, events and logs: the same object
+ * when it carries no URL; otherwise a copy (same `name`) whose message has its URLs masked and
+ * without the raw URL some runtimes attach (Node's `TypeError: Invalid URL` keeps it in `input`;
+ * a browser's `SyntaxError` may quote the URL it refused).
+ */
+export function maskCause(cause: unknown): unknown {
+  if (!cause || typeof cause !== 'object') return cause;
+  const e = cause as Error;
+  const message = typeof e.message === 'string' ? maskUrlsIn(e.message) : '';
+  if (!('input' in cause) && message === e.message) return cause;
+  const copy = new Error(message || 'Invalid URL');
+  copy.name = e.name;
+  return copy;
+}

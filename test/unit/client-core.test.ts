@@ -677,6 +677,24 @@ describe('a WebSocket constructor that throws', () => {
     vi.advanceTimersByTime(600_000);
     expect(calls).toBe(1);
   });
+  it('a refusal that quotes the URL keeps no token: the cause is a masked copy with the same name', () => {
+    const secret = `${URL_}?token=SECRET&room=SECRET`;
+    const Throwing = class {
+      constructor(url: string) {
+        throw new DOMException(`Failed to construct 'WebSocket': The URL '${url}' is invalid.`, 'SyntaxError');
+      }
+    } as unknown as WebSocketConstructor;
+    const logged: string[] = [];
+    const logger = { error: (...a: unknown[]) => logged.push(a.map((x) => (x instanceof Error ? `${x.message} ${String((x as Error & { cause?: unknown }).cause)}` : JSON.stringify(x))).join(' ')) };
+    const client = createClient({ url: secret, WebSocket: Throwing, heartbeat: false, lifecycle: false, logger });
+    onTestFinished(() => client.dispose());
+    const cause = client.getSnapshot().lastError?.cause as Error;
+    expect(cause.name).toBe('SyntaxError');
+    expect(cause.message).toContain('token=***');
+    expect(cause.message).not.toContain('SECRET');
+    expect(JSON.stringify(client.getSnapshot())).not.toContain('SECRET');
+    expect(logged.join('\n')).not.toContain('SECRET');
+  });
 });
 
 describe('the automatic first attempt', () => {
