@@ -60,7 +60,7 @@ export function validateClose(code: unknown, reason: unknown): void {
   if (code !== undefined && (code !== 1000 && !(Number.isInteger(code) && (code as number) >= 3000 && (code as number) <= 4999))) {
     throw fail(
       'InvalidCloseCodeError',
-      `close() code must be 1000 or 3000–4999 (browsers reject the others); got ${String(code)}. Use 4000–4999 for your own reasons.`,
+      `close() code must be 1000 or 3000–4999 (browsers reject the others); got ${shown(code)}. Use 4000–4999 for your own reasons.`,
     );
   }
   if (reason !== undefined) {
@@ -75,10 +75,13 @@ export function validateClose(code: unknown, reason: unknown): void {
   }
 }
 
+/** A bad value as an error message shows it: a string quoted, so `'5'` is not mistaken for `5`. */
+export const shown = (value: unknown): string => (typeof value === 'string' ? `${JSON.stringify(value)} (a string)` : String(value));
+
 /** A non-negative number (Infinity allowed when `infinite`). */
 export function checkNumber(name: string, value: unknown, infinite = false): number {
   if (typeof value !== 'number' || Number.isNaN(value) || value < 0 || (!infinite && !Number.isFinite(value))) {
-    throw fail('InvalidOptionError', `${name} must be a non-negative${infinite ? '' : ' finite'} number; got ${String(value)}.`);
+    throw fail('InvalidOptionError', `${name} must be a non-negative${infinite ? '' : ' finite'} number; got ${shown(value)}.`);
   }
   return value;
 }

@@ -1,7 +1,7 @@
 import { isServerCode } from '../core/close-codes.js';
 import { fitUtf8, utf8Length } from '../core/codec.js';
 import { fail } from '../core/errors.js';
-import { checkNumber, checkObject } from '../core/validate.js';
+import { checkNumber, checkObject, shown } from '../core/validate.js';
 import { SERVER_DEFAULTS, type CloseWithOptions } from './options.js';
 import { CLOSED, OPEN, checkSocket, later, listen, sendIfOpen, type ServerSocketLike } from './socket.js';
 
@@ -49,21 +49,18 @@ const characters = (text: string): Iterable<string> => {
  *   `maxBytes` that is not a non-negative integer
  */
 export function cutReason(reason: string, maxBytes = MAX_REASON_BYTES): string {
-  if (!Number.isInteger(maxBytes) || maxBytes < 0) throw fail('InvalidOptionError', `cutReason() maxBytes must be a non-negative integer; got ${describe(maxBytes)}.`);
+  if (!Number.isInteger(maxBytes) || maxBytes < 0) throw fail('InvalidOptionError', `cutReason() maxBytes must be a non-negative integer; got ${shown(maxBytes)}.`);
   const text = checkReason('cutReason()', reason).replace(LONE_SURROGATE, '\uFFFD');
   if (utf8Length(text) <= maxBytes) return text;
   const cut = fitUtf8(characters(text), maxBytes);
   return cut !== '' ? cut : fitUtf8(text, maxBytes);
 }
 
-/** A bad value as the message shows it: a string quoted, so `"4000"` is not mistaken for 4000. */
-const describe = (value: unknown): string => (typeof value === 'string' ? `${JSON.stringify(value)} (a string)` : String(value));
-
 function checkCode(fn: string, code: unknown): number {
   if (!isServerCloseCode(code)) {
     throw fail(
       'InvalidCloseCodeError',
-      `${fn} code must be 1000–1003, 1007–1014 or 3000–4999 (the codes a server may send; 1004–1006 and 1015 are reserved); got ${describe(code)}. Use 4000–4999 for your own reasons.`,
+      `${fn} code must be 1000–1003, 1007–1014 or 3000–4999 (the codes a server may send; 1004–1006 and 1015 are reserved); got ${shown(code)}. Use 4000–4999 for your own reasons.`,
     );
   }
   return code;

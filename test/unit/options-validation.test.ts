@@ -41,3 +41,11 @@ describe('options checked by createClient', () => {
     expect(thrownBy({ clock, logger: { warn: () => {} } })).toBeUndefined();
   });
 });
+
+describe('a number given as a string', () => {
+  it('is named as a string in the error, so "5" is not mistaken for 5', () => {
+    expect(() => createClient({ url: 'ws://127.0.0.1:1/', autoConnect: false, closeTimeout: '5' as unknown as number })).toThrow(
+      /closeTimeout must be a non-negative (finite )?number; got "5" \(a string\)\./,
+    );
+  });
+});
