@@ -54,6 +54,8 @@ export function createOutbox<Outgoing>(limits: OutboxLimits) {
       bytes += e.bytes;
       return { queued: true, dropped };
     },
+    /** The oldest entry, left in place. */
+    peek: (): OutboxEntry<Outgoing> | undefined => items[0],
     shift(): OutboxEntry<Outgoing> | undefined {
       const e = items.shift();
       if (e) bytes -= e.bytes;
@@ -145,7 +147,9 @@ export function outbox<Incoming = unknown, Outgoing = unknown>(options: OutboxOp
             drain.in(DRAIN_POLL_MS);
             break;
           }
-          if (!ctx.sendFrame(q.shift()!.data)) break;
+          // Taken out only once the socket took it: a refused frame stays first in line.
+          if (!ctx.sendFrame(q.peek()!.data)) break;
+          q.shift();
         }
         sync();
         scheduleTtl();

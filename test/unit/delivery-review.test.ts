@@ -1,0 +1,56 @@
+/**
+ * The message path under hostile conditions: a socket that refuses a frame mid-flush, app code
+ * (codecs, heartbeat matchers, drop handlers) that throws or calls back into the client. Every
+ * message is delivered, reported by a `drop` event, or refused loudly, never lost in silence.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { FakeSocket } from '../support/fake-socket';
+import { setup } from '../support/unit-client';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+/** Make `sock.send` throw for the frames `refuse` picks (as a broken or custom socket may). */
+const refusing = (sock: FakeSocket, refuse: (data: unknown) => boolean) => {
+  const send = sock.send.bind(sock);
+  sock.send = (data: unknown) => {
+    if (refuse(data)) throw new DOMException('refused', 'InvalidStateError');
+    send(data);
+  };
+};
+
+describe('a frame the socket refuses during a flush', () => {
+  it('stays queued, in order, and goes out on the next connection', () => {
+    const { fake, client, drops } = setup();
+    for (const m of ['1', '2', '3']) expect(client.send(m)).toBe('queued');
+    let refused = false;
+    refusing(fake.last, (d) => d === '2' && !refused && (refused = true));
+    fake.last.open();
+    expect(fake.last.sent).toEqual(['1']);
+    expect(client.getSnapshot().queued, 'the refused frame left the outbox without a drop event').toBe(2);
+    fake.last.drop();
+    vi.advanceTimersByTime(1000);
+    fake.last.open();
+    expect(fake.last.sent).toEqual(['2', '3']);
+    expect(drops).toEqual([]);
+  });
+
+  it('an expired-drop handler that calls reconnect() mid-flush: the rest of the queue is kept', () => {
+    const { fake, client, drops } = setup();
+    fake.last.open();
+    fake.last.bufferedAmount = 1e9; // the socket is backed up: sends wait, polled every 25 ms
+    for (const m of ['a', 'b']) expect(client.send(m)).toBe('queued');
+    vi.advanceTimersByTime(5);
+    client.send('short', { ttl: 20 }); // expires at the next drain poll
+    client.on('drop', (d) => d.reason === 'expired' && client.reconnect());
+    fake.last.bufferedAmount = 0;
+    vi.advanceTimersByTime(20); // the poll flushes: 'short' expires first, and its handler reconnects
+    expect(drops.map((d) => d.message)).toEqual(['short']);
+    fake.last.open();
+    expect(fake.last.sent).toEqual(['a', 'b']);
+  });
+});
