@@ -380,6 +380,7 @@ function createApi<Incoming, Outgoing>(
       alive('send');
       const ttl = options?.ttl === undefined ? undefined : checkNumber('send() ttl', options.ttl, true);
       const data = encode(message);
+      alive('send'); // the codec may have disposed the client: nothing to queue into any more
       let result: SendResult;
       if (sender) result = sender.send!(message, data, ttl);
       else if (run.state.snap.status === 'open' && ctx.sendFrame(data)) result = 'sent';

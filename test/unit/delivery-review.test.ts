@@ -4,6 +4,7 @@
  * message is delivered, reported by a `drop` event, or refused loudly, never lost in silence.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { isResilientWsError, type Codec } from '../../src/index';
 import type { FakeSocket } from '../support/fake-socket';
 import { setup } from '../support/unit-client';
 
@@ -52,5 +53,26 @@ describe('a frame the socket refuses during a flush', () => {
     expect(drops.map((d) => d.message)).toEqual(['short']);
     fake.last.open();
     expect(fake.last.sent).toEqual(['a', 'b']);
+  });
+});
+
+describe('a codec that calls back into the client', () => {
+  it('encode() that disposes the client: send() throws DisposedError instead of queuing into a dead outbox', () => {
+    let client!: ReturnType<typeof setup<unknown, string>>['client'];
+    const codec: Codec<unknown, string> = {
+      encode(m) {
+        if (m === 'bye') client.dispose();
+        return m;
+      },
+      decode: (d) => d,
+    };
+    ({ client } = setup<unknown, string>({ codec, autoConnect: false }));
+    let result: unknown;
+    try {
+      result = client.send('bye');
+    } catch (e) {
+      result = e;
+    }
+    expect(isResilientWsError(result, 'DisposedError'), `send() returned ${String(result)}`).toBe(true);
   });
 });
