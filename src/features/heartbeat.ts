@@ -285,7 +285,11 @@ export function heartbeat<Incoming = unknown, Outgoing = unknown>(options: Heart
         }
         ctx.sendFrame(data);
       };
-      const dog = createWatchdog(s, {
+      // The app's matchers run in the socket's message listener: a throw is an error event and
+      // the frame counts as not heartbeat traffic (the built-in ones cannot throw).
+      const guarded = (name: 'isPong' | 'isPing', fn: (data: RawMessage) => boolean) =>
+        fn === isPong || fn === isPing ? fn : (data: RawMessage) => ctx.guard(`heartbeat.${name}`, () => fn(data), false);
+      const dog = createWatchdog({ ...s, isPong: guarded('isPong', s.isPong), isPing: guarded('isPing', s.isPing) }, {
         now: () => clock.now(),
         timer: ctx.timer(() => dog.check()),
         sendPing: () => send(s.message, 'message'),

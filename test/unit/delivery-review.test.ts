@@ -76,3 +76,19 @@ describe('a codec that calls back into the client', () => {
     expect(isResilientWsError(result, 'DisposedError'), `send() returned ${String(result)}`).toBe(true);
   });
 });
+
+describe('a heartbeat matcher that throws', () => {
+  it.each(['client', 'server'] as const)('mode %s: the throw is an error event and the frame still reaches the app', (mode) => {
+    const matcher = () => {
+      throw new Error('matcher broke');
+    };
+    const { fake, client, errors } = setup({ heartbeat: { mode, isPong: matcher, isPing: matcher } });
+    const got: unknown[] = [];
+    client.on('message', (m) => got.push(m));
+    fake.last.open();
+    expect(() => fake.last.receive('hello'), 'the matcher exception escaped the socket listener').not.toThrow();
+    expect(got).toEqual(['hello']);
+    expect(errors.some((e) => isResilientWsError(e) && /heartbeat\.is(Pong|Ping)/.test(e.message))).toBe(true);
+    expect(client.getSnapshot().status).toBe('open');
+  });
+});
