@@ -166,6 +166,7 @@ interface WatchState {
 }
 
 const arm = (w: WatchState, ms: number, fromTimer: boolean) => {
+  if (!w.running) return; // app code run on the way here (a message function, an rtt handler) stopped the watchdog
   w.due = w.h.now() + ms;
   w.chained = fromTimer;
   w.h.timer.at(w.due);

@@ -92,3 +92,32 @@ describe('a heartbeat matcher that throws', () => {
     expect(client.getSnapshot().status).toBe('open');
   });
 });
+
+describe('heartbeat callbacks that close the client', () => {
+  it('the ping message function calls close(): once closed, no heartbeat timer is left pending', () => {
+    let client!: ReturnType<typeof setup>['client'];
+    const message = () => {
+      client.close();
+      return 'ping';
+    };
+    const s = setup({ heartbeat: { interval: 1000, timeout: 500, message } });
+    client = s.client;
+    s.fake.last.open();
+    vi.advanceTimersByTime(1000); // the ping is due: its message function closes
+    s.fake.last.echoClose();
+    expect(client.getSnapshot().status).toBe('closed');
+    expect(vi.getTimerCount(), 'a timer is still pending on a closed client').toBe(0);
+  });
+
+  it('an rtt handler calls close(): once closed, no heartbeat timer is left pending', () => {
+    const { fake, client } = setup({ heartbeat: { interval: 1000, timeout: 500 } });
+    client.on('rtt', () => client.close());
+    fake.last.open();
+    vi.advanceTimersByTime(1000);
+    expect(fake.last.sent).toEqual(['ping']);
+    fake.last.receive('pong');
+    fake.last.echoClose();
+    expect(client.getSnapshot().status).toBe('closed');
+    expect(vi.getTimerCount(), 'a timer is still pending on a closed client').toBe(0);
+  });
+});
