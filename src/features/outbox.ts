@@ -54,7 +54,7 @@ export function createOutbox<Outgoing>(limits: OutboxLimits) {
       bytes += e.bytes;
       return { queued: true, dropped };
     },
-    /** The oldest entry, left in place. */
+    /** The oldest entry, left in place: flush takes it out only once the socket accepted it. */
     peek: (): OutboxEntry<Outgoing> | undefined => items[0],
     shift(): OutboxEntry<Outgoing> | undefined {
       const e = items.shift();
@@ -84,6 +84,10 @@ export function createOutbox<Outgoing>(limits: OutboxLimits) {
 
 /** The outbox's public shape. */
 export type Outbox<Outgoing> = ReturnType<typeof createOutbox<Outgoing>>;
+
+/** A queued frame's own bytes: the app may reuse its buffer once send() returns (`WebSocket.send()` copies too). Blobs are immutable. */
+const own = (d: WireData): WireData =>
+  d instanceof ArrayBuffer ? d.slice(0) : ArrayBuffer.isView(d) ? new Uint8Array(d.buffer, d.byteOffset, d.byteLength).slice() : d;
 
 /** The backpressure poll while `bufferedAmount` is above the high-water mark. */
 const DRAIN_POLL_MS = 25;
@@ -147,7 +151,6 @@ export function outbox<Incoming = unknown, Outgoing = unknown>(options: OutboxOp
             drain.in(DRAIN_POLL_MS);
             break;
           }
-          // Taken out only once the socket took it: a refused frame stays first in line.
           if (!ctx.sendFrame(q.peek()!.data)) break;
           q.shift();
         }
@@ -157,7 +160,7 @@ export function outbox<Incoming = unknown, Outgoing = unknown>(options: OutboxOp
       return {
         send(message, data, ttlMs) {
           if (writable() && !q.size && ctx.link()!.bufferedAmount <= o.highWaterMark && ctx.sendFrame(data)) return 'sent';
-          const entry = { message, data, bytes: byteLength(data), expiresAt: ctx.clock.now() + (ttlMs ?? o.ttl) };
+          const entry = { message, data: own(data), bytes: byteLength(data), expiresAt: ctx.clock.now() + (ttlMs ?? o.ttl) };
           const { queued, dropped } = q.push(entry);
           drop(dropped, 'overflow');
           sync();

@@ -121,3 +121,21 @@ describe('heartbeat callbacks that close the client', () => {
     expect(vi.getTimerCount(), 'a timer is still pending on a closed client').toBe(0);
   });
 });
+
+describe('binary data the app reuses after send() returned', () => {
+  it('a queued ArrayBuffer or view goes out with the bytes it had when send() was called, as WebSocket.send() would', () => {
+    const { fake, client } = setup();
+    const buf = new Uint8Array([1, 2, 3, 4]);
+    const raw = new ArrayBuffer(2);
+    expect(client.send(buf.subarray(1, 3))).toBe('queued');
+    expect(client.send(raw)).toBe('queued');
+    buf.fill(9);
+    new Uint8Array(raw).fill(7);
+    fake.last.open();
+    const bytes = fake.last.sent.map((d) => [...new Uint8Array(ArrayBuffer.isView(d) ? d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength) : (d as ArrayBuffer))]);
+    expect(bytes).toEqual([
+      [2, 3],
+      [0, 0],
+    ]);
+  });
+});
