@@ -139,3 +139,88 @@ describe('binary data the app reuses after send() returned', () => {
     ]);
   });
 });
+
+describe('re-entrant calls during a flush (checked clean)', () => {
+  /** Open with two messages and a backed-up socket, queue 'short' to expire at the next drain poll. */
+  const backlog = () => {
+    const s = setup();
+    s.fake.last.open();
+    s.fake.last.bufferedAmount = 1e9;
+    for (const m of ['a', 'b']) s.client.send(m);
+    vi.advanceTimersByTime(5);
+    s.client.send('short', { ttl: 20 });
+    s.fake.last.bufferedAmount = 0;
+    return s;
+  };
+
+  it('an open handler that sends: the queue goes first, then the new message', () => {
+    const { fake, client } = setup();
+    for (const m of ['1', '2']) client.send(m);
+    client.on('open', () => client.send('3'));
+    fake.last.open();
+    expect(fake.last.sent).toEqual(['1', '2', '3']);
+  });
+
+  it('an expired-drop handler that sends: after the queue, in order', () => {
+    const { fake, client } = backlog();
+    client.on('drop', (d) => d.reason === 'expired' && client.send('again'));
+    vi.advanceTimersByTime(20);
+    expect(fake.last.sent).toEqual(['a', 'b', 'again']);
+  });
+
+  it('an expired-drop handler that clears the outbox: each message reported once, nothing sent', () => {
+    const { fake, client, drops } = backlog();
+    client.on('drop', (d) => d.reason === 'expired' && client.clearOutbox());
+    vi.advanceTimersByTime(20);
+    expect(drops).toEqual([
+      { message: 'short', reason: 'expired' },
+      { message: 'a', reason: 'cleared' },
+      { message: 'b', reason: 'cleared' },
+    ]);
+    expect(fake.last.sent).toEqual([]);
+  });
+
+  it('an expired-drop handler that disposes: the rest are reported as disposed, in order', () => {
+    const { client, drops } = backlog();
+    client.on('drop', (d) => d.reason === 'expired' && client.dispose());
+    expect(() => vi.advanceTimersByTime(20)).not.toThrow();
+    expect(drops.map((d) => `${d.message}:${d.reason}`)).toEqual(['short:expired', 'a:disposed', 'b:disposed']);
+  });
+});
+
+describe('outbox limits at the exact byte count (checked clean)', () => {
+  it('multi-byte text, views and Blobs count their UTF-8/byte length: exactly maxBytes fits, one more byte overflows', () => {
+    const { client, drops } = setup({ autoConnect: false, outbox: { maxBytes: 16 } });
+    expect(client.send('é€😀')).toBe('queued'); // 2 + 3 + 4 bytes
+    expect(client.send(new Uint16Array(2))).toBe('queued'); // 4 bytes
+    expect(client.send(new Blob(['abc']))).toBe('queued'); // 3 bytes: 16 in all
+    expect(client.getSnapshot().queuedBytes).toBe(16);
+    expect(client.send(new DataView(new ArrayBuffer(8), 7))).toBe('rejected');
+    expect(drops.map((d) => d.reason)).toEqual(['overflow']);
+  });
+});
+
+describe('heartbeat pongs that come too late (checked clean)', () => {
+  it('a pong on the timed-out socket is ignored; the new socket is timed from its own ping', () => {
+    const { fake, client } = setup({ heartbeat: { interval: 1000, timeout: 500 } });
+    const rtts: number[] = [];
+    const got: unknown[] = [];
+    client.on('rtt', (r) => rtts.push(r.rtt));
+    client.on('message', (m) => got.push(m));
+    fake.last.open();
+    const first = fake.last;
+    vi.advanceTimersByTime(1500); // ping at 1000, dead at 1500
+    expect(first.closeCalls.at(-1)?.code).toBe(3008);
+    first.receive('pong');
+    expect(client.getSnapshot().status).toBe('reconnecting');
+    vi.advanceTimersByTime(500);
+    fake.last.open();
+    vi.advanceTimersByTime(1000);
+    expect(fake.last.sent).toEqual(['ping']);
+    vi.advanceTimersByTime(40);
+    fake.last.receive('pong');
+    expect(rtts).toEqual([40]);
+    expect(got).toEqual([]);
+    expect(client.getSnapshot()).toMatchObject({ status: 'open', rtt: 40 });
+  });
+});
