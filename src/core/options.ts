@@ -78,7 +78,7 @@ export interface HeartbeatOptions<Outgoing = unknown> {
   mode?: 'client' | 'server';
   /** Idle time (ms) with nothing received before the client sends a ping. @default 20000 */
   interval?: number;
-  /** Client mode: time (ms) to wait for the pong. Server mode: the longest silence (ms) accepted between server pings. @default 10000 */
+  /** Client mode: time (ms) to wait for the pong (another one while the socket is still sending what was queued before the ping). Server mode: the longest silence (ms) accepted between server pings. @default 10000 */
   timeout?: number;
   /** When a timer fires late (sleep, freeze, throttled tab), a fresh probe gets this long (ms) before the connection is declared dead. @default 5000 */
   grace?: number;

@@ -26,6 +26,8 @@ export interface HeartbeatHooks {
   /** The connection is dead: nothing received for `silentFor` ms. */
   dead(silentFor: number): void;
   rtt(ms: number): void;
+  /** The socket's `bufferedAmount`: bytes sent and not yet on the wire (a ping may wait behind them). */
+  backlog?(): number;
 }
 
 /**
@@ -74,7 +76,7 @@ export const isPing = (data: RawMessage): boolean => typed(data, 'ping');
  * @returns start/stop, `inbound` (true when the frame is heartbeat traffic to swallow), `probe`.
  */
 export function createWatchdog(s: HeartbeatSettings, h: HeartbeatHooks) {
-  const w: WatchState = { s, h, due: 0, chained: false, running: false, lastAlive: 0, pending: null, pingAt: null, untimed: false, probing: false, lateProbe: false, probeUntil: 0 };
+  const w: WatchState = { s, h, due: 0, chained: false, running: false, lastAlive: 0, pending: null, pingAt: null, backlog: 0, untimed: false, probing: false, lateProbe: false, probeUntil: 0 };
   return {
     start(): void {
       w.running = true;
@@ -156,6 +158,8 @@ interface WatchState {
    */
   pending: Stamped | null;
   pingAt: number | null;
+  /** `bufferedAmount` after the ping went in (or at the last extension): less at the deadline means the upload is moving. */
+  backlog: number;
   /** A ping sent while another is unanswered (a probe, a late fire): the next pong may answer either, so it proves liveness but is not timed. */
   untimed: boolean;
   probing: boolean;
@@ -176,6 +180,7 @@ const ping = (w: WatchState, t: number) => {
   w.untimed = w.pingAt !== null && w.lastAlive < w.pingAt;
   w.pingAt = t;
   w.h.sendPing();
+  w.backlog = w.h.backlog?.() ?? 0;
 };
 
 const alive = (w: WatchState, t: number) => {
@@ -193,6 +198,18 @@ const settle = (w: WatchState, t: number) => {
     if (at > w.lastAlive) alive(w, at);
   }
   if (w.lastAlive > t) w.lastAlive = t; // an event timeStamp ahead of the clock counts as now
+};
+
+/**
+ * The ping was queued behind an upload that is still leaving (`bufferedAmount` fell since the
+ * ping, or since the last extension): its timeout has not really started, so allow another one.
+ * A backlog that stops falling (a half-open link stops taking bytes) gets no more.
+ */
+const draining = (w: WatchState): boolean => {
+  const b = w.h.backlog?.() ?? 0;
+  if (b >= w.backlog) return false;
+  w.backlog = b;
+  return true;
 };
 
 /** The timer fired: decide from elapsed time, and re-arm. */
@@ -227,7 +244,8 @@ function check(w: WatchState): void {
     w.probeUntil = t + s.grace;
     ping(w, t);
     arm(w, s.grace, true);
-  } else if (w.probing ? t >= w.probeUntil : waited >= s.timeout) h.dead(t - w.lastAlive);
+  } else if (!w.probing && waited >= s.timeout && draining(w)) arm(w, s.timeout, true);
+  else if (w.probing ? t >= w.probeUntil : waited >= s.timeout) h.dead(t - w.lastAlive);
   else arm(w, w.probing ? w.probeUntil - t : s.timeout - waited, true);
 }
 
@@ -299,6 +317,7 @@ export function heartbeat<Incoming = unknown, Outgoing = unknown>(options: Heart
           const error = fail('HeartbeatTimeoutError', `No answer from the server for ${Math.round(silentFor)} ms: the connection is dead.`);
           ctx.dispatch({ type: 'end', how: { by: 'heartbeat', category: 'heartbeat-timeout', then: 'decide', error, code: 3008, reason: 'heartbeat timeout', urgent: fast } });
         },
+        backlog: () => ctx.link()?.bufferedAmount ?? 0,
         rtt(ms) {
           const prev = ctx.snapshot().smoothedRtt;
           const smoothedRtt = prev === null ? ms : prev + (ms - prev) / 8;

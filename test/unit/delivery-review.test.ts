@@ -224,3 +224,35 @@ describe('heartbeat pongs that come too late (checked clean)', () => {
     expect(client.getSnapshot()).toMatchObject({ status: 'open', rtt: 40 });
   });
 });
+
+describe('a ping queued behind a large upload', () => {
+  it('is not a timeout while the socket is still draining; a stalled socket is', () => {
+    const { fake, client, errors } = setup({ heartbeat: { interval: 1000, timeout: 500 } });
+    fake.last.open();
+    fake.last.bufferedAmount = 3_000_000; // a slow uplink: the ping waits behind these bytes
+    vi.advanceTimersByTime(1000);
+    expect(fake.last.sent).toEqual(['ping']);
+    fake.last.bufferedAmount = 2_000_000;
+    vi.advanceTimersByTime(500); // the pong deadline: bytes are still leaving, the ping has not
+    expect(client.getSnapshot().status, 'a healthy connection was declared dead behind its own upload').toBe('open');
+    fake.last.bufferedAmount = 0;
+    vi.advanceTimersByTime(500); // drained since: the ping left at some point, allow one more timeout
+    expect(client.getSnapshot().status).toBe('open');
+    vi.advanceTimersByTime(100);
+    fake.last.receive('pong');
+    vi.advanceTimersByTime(1000); // the next ping, on an idle socket: an ordinary timeout applies
+    fake.last.bufferedAmount = 500;
+    vi.advanceTimersByTime(500);
+    expect(client.getSnapshot().status).toBe('reconnecting');
+    expect(errors.some((e) => isResilientWsError(e, 'HeartbeatTimeoutError'))).toBe(true);
+  });
+
+  it('a backlog that stops draining is a dead link', () => {
+    const { fake, client } = setup({ heartbeat: { interval: 1000, timeout: 500 } });
+    fake.last.open();
+    fake.last.bufferedAmount = 3_000_000;
+    vi.advanceTimersByTime(1000);
+    vi.advanceTimersByTime(500);
+    expect(client.getSnapshot().status).toBe('reconnecting');
+  });
+});
