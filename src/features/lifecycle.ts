@@ -140,8 +140,13 @@ export function lifecycle<Incoming = unknown, Outgoing = unknown>(options: Lifec
         provides: { online: !flags.network || onlineHint(flags.target) },
         reduce: reduceSignal,
         changed(next) {
-          if (next.active && !detach) detach = attachLifecycle(flags.target ?? globalTarget(), flags, (name, persisted) => ctx.dispatch({ type: 'signal', name, persisted }));
-          else if (!next.active) off();
+          if (next.active && !detach) {
+            const target = flags.target ?? globalTarget();
+            detach = attachLifecycle(target, flags, (name, persisted) => ctx.dispatch({ type: 'signal', name, persisted }));
+            // Nobody listened while inactive: the network may have come or gone meanwhile.
+            const online = onlineHint(target);
+            if (flags.network && online !== next.snap.online) ctx.dispatch({ type: 'patch', patch: { online } });
+          } else if (!next.active) off();
         },
         dispose: off,
       };

@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { signals } from '../support/probes';
+import { settle, setup } from '../support/unit-client';
+
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('the online hint is read again when the listeners attach', () => {
+  it('created offline, connected after the network came back unseen: a drop retries instead of parking offline for good', () => {
+    const b = signals(false);
+    const { fake, client } = setup({ autoConnect: false, lifecycle: { target: b.target } });
+    expect(client.getSnapshot().online).toBe(false);
+    // The network comes back while nothing listens (before connect()): no event reaches the client.
+    b.target.navigator.onLine = true;
+    client.connect();
+    fake.last.open();
+    expect(client.getSnapshot()).toMatchObject({ status: 'open', online: true });
+    fake.last.drop();
+    expect(client.getSnapshot()).toMatchObject({ status: 'reconnecting', online: true });
+    vi.advanceTimersByTime(500);
+    expect(fake.sockets).toHaveLength(2);
+  });
+
+  it('closed, then the network went away unseen: connect() knows it is offline', () => {
+    const b = signals(true);
+    const { fake, client } = setup({ lifecycle: { target: b.target } });
+    fake.last.open();
+    client.close();
+    fake.last.echoClose();
+    expect(client.getSnapshot().status).toBe('closed');
+    b.target.navigator.onLine = false;
+    client.connect();
+    fake.last.failHandshake();
+    expect(client.getSnapshot()).toMatchObject({ status: 'offline', online: false });
+    b.online();
+    expect(fake.sockets).toHaveLength(3);
+  });
+});
+
+describe('a credential refresh across freeze/resume and the back/forward cache', () => {
+  const expire = async (s: ReturnType<typeof setup>) => {
+    s.fake.last.open();
+    s.fake.last.serverClose(3000, 'expired');
+    await settle();
+    expect(s.client.getSnapshot().status).toBe('reconnecting');
+  };
+
+  it('time frozen does not count against the refresh timeout: a refresh that finishes after resume reconnects', async () => {
+    const b = signals();
+    let resolve!: () => void;
+    const refresh = vi.fn(() => new Promise<void>((r) => (resolve = r)));
+    const s = setup({ refresh, connectTimeout: 10_000, lifecycle: { target: b.target } });
+    await expire(s);
+    expect(refresh).toHaveBeenCalledTimes(1);
+    vi.advanceTimersByTime(2000);
+    b.freeze();
+    vi.advanceTimersByTime(60_000); // the page sits frozen for a minute
+    b.resume();
+    vi.advanceTimersByTime(0);
+    expect(s.client.getSnapshot()).toMatchObject({ status: 'reconnecting', lastError: null });
+    resolve();
+    await settle();
+    expect(s.client.getSnapshot().status).toBe('connecting');
+    expect(s.fake.sockets).toHaveLength(2);
+  });
+
+  it('still times out a refresh that hangs after resume', async () => {
+    const b = signals();
+    const s = setup({ refresh: () => new Promise<void>(() => {}), connectTimeout: 10_000, lifecycle: { target: b.target } });
+    await expire(s);
+    b.freeze();
+    vi.advanceTimersByTime(60_000);
+    b.resume();
+    vi.advanceTimersByTime(9_999);
+    expect(s.client.getSnapshot().status).toBe('reconnecting');
+    vi.advanceTimersByTime(1);
+    expect(s.client.getSnapshot()).toMatchObject({ status: 'closed', lastError: { name: 'RefreshError' } });
+  });
+
+  it('a page restored from the back/forward cache mid-refresh (no freeze event: Safari, Firefox) keeps the refresh running', async () => {
+    const b = signals();
+    let skew = 0; // no JS runs in the cache: time jumps at restore, and due timers fire late
+    const clock = { now: () => performance.now() + skew, wallNow: () => Date.now() + skew, setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms), clearTimeout: (h: unknown) => clearTimeout(h as ReturnType<typeof setTimeout>) };
+    let resolve!: () => void;
+    const refresh = vi.fn(() => new Promise<void>((r) => (resolve = r)));
+    const s = setup({ clock, refresh, connectTimeout: 10_000, lifecycle: { target: b.target } });
+    await expire(s);
+    vi.advanceTimersByTime(1000);
+    b.pagehide(true);
+    skew += 60_000;
+    b.pageshow(true);
+    vi.advanceTimersByTime(9500); // the refresh deadline armed before the cache fires now, late
+    expect(s.client.getSnapshot()).toMatchObject({ status: 'reconnecting', lastError: null });
+    resolve();
+    await settle();
+    expect(s.client.getSnapshot().status).toBe('connecting');
+    expect(refresh).toHaveBeenCalledTimes(1);
+  });
+});
