@@ -65,7 +65,8 @@ export function useWebSocket<Incoming = RawMessage, Outgoing = unknown, Selected
   });
   // On unmount (or StrictMode's simulated one) the connection waits out the grace period; when the
   // component moved to another connection, the old one is released at once.
-  const release = (lease: { release(grace?: number): void }) => lease.release(current.current === source ? undefined : 0);
+  // (A new source under the same key, e.g. after a `grace` change, is not a move.)
+  const release = (lease: { release(grace?: number): void }) => lease.release(current.current.key === source.key ? undefined : 0);
 
   const subscribe = useCallback(
     (onChange: () => void) => {
