@@ -96,9 +96,11 @@ export function reduceSignal(s: State, input: Input, ctx: Ctx, fx: Effect[]): St
       return p.t === 'suspended' ? attempt(s, ctx, fx) : rearmRefresh(s, ctx);
     case 'pagehide':
       // Our own closing handshake: finish it now as what it was (a stop, or a lazy idle close).
+      // A lazy idle close ends suspended, not idle: a send queued or a handler added meanwhile
+      // would otherwise open a socket as the page goes into the cache; the restore connects.
       if (p.t === 'closing') {
         fx.push({ type: 'end', sock: p.sock, detach: true });
-        return finalize(s, 1006, '', false, p.how, ctx, fx);
+        return finalize(s, 1006, '', false, p.how.then === 'idle' ? { ...p.how, then: 'suspend' } : p.how, ctx, fx);
       }
       if ((p.t === 'connecting' && p.sock) || p.t === 'open') {
         return endNow(s, { by: 'browser', category: 'suspended', then: 'suspend', code: 1000, reason: 'page hidden' }, ctx, fx);

@@ -101,3 +101,36 @@ describe('a credential refresh across freeze/resume and the back/forward cache',
     expect(refresh).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('a lazy idle close under way when the page is hidden', () => {
+  it('opens no socket during pagehide for a send queued meanwhile; the restore connects and flushes it', () => {
+    const b = signals();
+    const { fake, client } = setup({ lazy: true, lifecycle: { target: b.target } });
+    client.send('a');
+    fake.last.open();
+    vi.advanceTimersByTime(30_000); // idle: our closing handshake starts
+    expect(client.getSnapshot().status).toBe('closing');
+    expect(client.send('b')).toBe('queued');
+    b.pagehide(true);
+    expect(client.getSnapshot()).toMatchObject({ status: 'suspended', queued: 1 });
+    expect(fake.sockets).toHaveLength(1);
+    b.pageshow(true);
+    expect(fake.sockets).toHaveLength(2);
+    fake.last.open();
+    expect(fake.last.sent).toEqual(['b']);
+  });
+
+  it('opens no socket during pagehide for a message handler added meanwhile; the restore connects', () => {
+    const b = signals();
+    const { fake, client } = setup({ lazy: true, lifecycle: { target: b.target } });
+    client.send('a');
+    fake.last.open();
+    vi.advanceTimersByTime(30_000);
+    client.on('message', () => {});
+    b.pagehide(true);
+    expect(client.getSnapshot().status).toBe('suspended');
+    expect(fake.sockets).toHaveLength(1);
+    b.pageshow(true);
+    expect(fake.sockets).toHaveLength(2);
+  });
+});
