@@ -21,14 +21,24 @@ export interface LifecycleFlags {
 /** After a bfcache restore or a resume, the browser may still drop the old socket (1006): that is not a failure for this long. */
 export const RESTORE_WINDOW_MS = 3000;
 
-/** The default target: this realm's window/document/navigator, read when attaching (never at import). */
+/**
+ * The default target: this realm's window/document/navigator, read when attaching (never at
+ * import). In a worker, online/offline fire at the global scope itself.
+ */
 export const globalTarget = (): LifecycleTarget => {
-  const g = globalThis as { window?: EventTarget; document?: LifecycleTarget['document']; navigator?: { onLine?: boolean } };
-  return { window: g.window, document: g.document, navigator: g.navigator };
+  const g = globalThis as { window?: EventTarget; document?: LifecycleTarget['document']; navigator?: { onLine?: boolean }; addEventListener?: unknown };
+  const scope = typeof g.addEventListener === 'function' ? (globalThis as unknown as EventTarget) : undefined;
+  return { window: g.window ?? scope, document: g.document, navigator: g.navigator };
 };
 
-/** Whether the browser says it is online (true where nobody can tell). */
-export const onlineHint = (target: LifecycleTarget | undefined): boolean => (target ?? globalTarget()).navigator?.onLine !== false;
+/**
+ * Whether the browser says it is online: true where nobody can tell, and where no `online` event
+ * can be heard (an offline hint nobody could ever lift would park the client for good).
+ */
+export const onlineHint = (target: LifecycleTarget | undefined): boolean => {
+  const t = target ?? globalTarget();
+  return typeof t.window?.addEventListener !== 'function' || t.navigator?.onLine !== false;
+};
 
 /**
  * Attaches the enabled listeners and returns the function that removes every one of them.

@@ -134,3 +134,15 @@ describe('a lazy idle close under way when the page is hidden', () => {
     expect(fake.sockets).toHaveLength(2);
   });
 });
+
+describe('where no online event can be heard', () => {
+  it('a target with navigator.onLine false but no window to listen on does not park offline for good', () => {
+    const navigator = { onLine: false };
+    const { fake, client } = setup({ lifecycle: { target: { navigator } } });
+    fake.last.open();
+    fake.last.drop();
+    expect(client.getSnapshot().status).toBe('reconnecting');
+    vi.advanceTimersByTime(500);
+    expect(fake.sockets).toHaveLength(2);
+  });
+});
