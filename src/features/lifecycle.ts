@@ -42,7 +42,7 @@ export const onlineHint = (target: LifecycleTarget | undefined): boolean => {
 
 /**
  * Attaches the enabled listeners and returns the function that removes every one of them.
- * Targets that do not exist (SSR, workers, Node) are skipped.
+ * Targets that do not exist (SSR, Node, a worker's document) are skipped.
  */
 export function attachLifecycle(target: LifecycleTarget, flags: LifecycleFlags, signal: (name: string, persisted?: boolean) => void): () => void {
   const undo: (() => void)[] = [];
