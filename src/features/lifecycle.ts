@@ -103,7 +103,7 @@ export function reduceSignal(s: State, input: Input, ctx: Ctx, fx: Effect[]): St
       // Chromium drops sockets of a frozen page at resume (close 1006 right after): like a
       // back/forward-cache restore, that is not a failure; reconnect quietly and at once.
       s = { ...s, frozen: false, quietUntil: ctx.now + RESTORE_WINDOW_MS };
-      return p.t === 'suspended' ? attempt(s, ctx, fx) : rearmRefresh(s, ctx);
+      return p.t === 'suspended' ? attempt(s, ctx, fx) : rearm(s, ctx);
     case 'pagehide':
       // Our own closing handshake: finish it now as what it was (a stop, or a lazy idle close).
       // A lazy idle close ends suspended, not idle: a send queued or a handler added meanwhile
@@ -120,7 +120,7 @@ export function reduceSignal(s: State, input: Input, ctx: Ctx, fx: Effect[]): St
       return p.t === 'connecting' || p.t === 'waiting' ? park(s, 'suspended') : s;
     case 'pageshow':
       if (!input.persisted) return s;
-      s = rearmRefresh({ ...s, quietUntil: ctx.now + RESTORE_WINDOW_MS }, ctx);
+      s = rearm({ ...s, quietUntil: ctx.now + RESTORE_WINDOW_MS }, ctx);
       return p.t === 'suspended' ? attempt(s, ctx, fx) : probe();
     default:
       return s;
@@ -128,12 +128,16 @@ export function reduceSignal(s: State, input: Input, ctx: Ctx, fx: Effect[]): St
 }
 
 /**
- * A refresh() that was running when the page froze (or went into the back/forward cache, where
- * no JS runs) gets its whole timeout again from the resume: the time the page sat still is not
- * time the app's refresh had, and running out stops the client for good.
+ * A refresh() or our closing handshake under way when the page froze (or went into the
+ * back/forward cache, where no JS runs) gets its whole timeout again from the resume: the time
+ * the page sat still is not time it had (its answer is only read after the resume), and running
+ * out stops the client for good (refresh) or reports a close timeout that did not happen.
  */
-const rearmRefresh = (s: State, ctx: Ctx): State =>
-  s.phase.t === 'refreshing' ? { ...s, phase: { ...s.phase, until: ctx.now + ctx.cfg.refreshTimeout } } : s;
+function rearm(s: State, ctx: Ctx): State {
+  const p = s.phase;
+  if (p.t === 'refreshing') return { ...s, phase: { ...p, until: ctx.now + ctx.cfg.refreshTimeout } };
+  return p.t === 'closing' ? { ...s, phase: { ...p, until: ctx.now + ctx.cfg.closeTimeout } } : s;
+}
 
 /** The lifecycle feature. */
 export function lifecycle<Incoming = unknown, Outgoing = unknown>(options: LifecycleOptions = {}): Feature<Incoming, Outgoing> {

@@ -146,3 +146,32 @@ describe('where no online event can be heard', () => {
     expect(fake.sockets).toHaveLength(2);
   });
 });
+
+describe('our closing handshake across freeze/resume', () => {
+  it('a close() under way when the page froze is not reported as a close timeout at resume', () => {
+    const b = signals();
+    const { fake, client, errors } = setup({ lifecycle: { target: b.target } });
+    fake.last.open();
+    client.close();
+    expect(client.getSnapshot().status).toBe('closing');
+    b.freeze();
+    vi.advanceTimersByTime(60_000);
+    b.resume();
+    vi.advanceTimersByTime(0);
+    fake.last.echoClose(); // the server's answer, delivered after resume
+    expect(client.getSnapshot()).toMatchObject({ status: 'closed', lastError: null, lastClose: { code: 1000, wasClean: true } });
+    expect(errors).toEqual([]);
+  });
+
+  it('still times out a handshake the server never completes after resume', () => {
+    const b = signals();
+    const { fake, client } = setup({ lifecycle: { target: b.target } });
+    fake.last.open();
+    client.close();
+    b.freeze();
+    vi.advanceTimersByTime(60_000);
+    b.resume();
+    vi.advanceTimersByTime(10_000);
+    expect(client.getSnapshot()).toMatchObject({ status: 'closed', lastError: { name: 'CloseTimeoutError' } });
+  });
+});
