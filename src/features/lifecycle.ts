@@ -158,10 +158,17 @@ export function lifecycle<Incoming = unknown, Outgoing = unknown>(options: Lifec
         changed(next) {
           if (next.active && !detach) {
             const target = flags.target ?? globalTarget();
-            detach = attachLifecycle(target, flags, (name, persisted) => ctx.dispatch({ type: 'signal', name, persisted }));
-            // Nobody listened while inactive: the network may have come or gone meanwhile.
-            const online = onlineHint(target);
-            if (flags.network && online !== next.snap.online) ctx.dispatch({ type: 'patch', patch: { online } });
+            // The network may have come or gone unheard: while nobody listened (inactive), or
+            // while the page was frozen or cached. Then the hint says what happened.
+            const sync = () => {
+              const online = onlineHint(target);
+              if (flags.network && online !== ctx.snapshot().online) ctx.dispatch({ type: 'signal', name: online ? 'online' : 'offline' });
+            };
+            detach = attachLifecycle(target, flags, (name, persisted) => {
+              ctx.dispatch({ type: 'signal', name, persisted });
+              if (name === 'resume' || name === 'pageshow') sync();
+            });
+            sync();
           } else if (!next.active) off();
         },
         dispose: off,

@@ -175,3 +175,43 @@ describe('our closing handshake across freeze/resume', () => {
     expect(client.getSnapshot()).toMatchObject({ status: 'closed', lastError: { name: 'CloseTimeoutError' } });
   });
 });
+
+describe('the network changed while the page sat in the back/forward cache or frozen', () => {
+  it('parked offline, restored online with no online event: reconnects at pageshow', () => {
+    const b = signals();
+    const { fake, client } = setup({ lifecycle: { target: b.target } });
+    fake.last.open();
+    b.offline();
+    fake.last.drop();
+    expect(client.getSnapshot().status).toBe('offline');
+    b.pagehide(true);
+    b.target.navigator.onLine = true; // came back while cached: the page heard nothing
+    b.pageshow(true);
+    expect(client.getSnapshot()).toMatchObject({ status: 'connecting', online: true });
+    expect(fake.sockets).toHaveLength(2);
+  });
+
+  it('parked offline, resumed online with no online event: reconnects at resume', () => {
+    const b = signals();
+    const { fake, client } = setup({ lifecycle: { target: b.target } });
+    fake.last.open();
+    b.offline();
+    fake.last.drop();
+    b.freeze();
+    b.target.navigator.onLine = true;
+    b.resume();
+    expect(client.getSnapshot()).toMatchObject({ status: 'connecting', online: true });
+  });
+
+  it('went offline while cached: the snapshot says so after pageshow', () => {
+    const b = signals();
+    const { fake, client } = setup({ lifecycle: { target: b.target } });
+    fake.last.open();
+    b.pagehide(true);
+    b.target.navigator.onLine = false;
+    b.pageshow(true);
+    expect(client.getSnapshot().online).toBe(false);
+    fake.last.failHandshake();
+    expect(client.getSnapshot().status).toBe('offline');
+  });
+});
