@@ -215,7 +215,8 @@ function reduce(s: State, input: Input, ctx: Ctx, fx: Effect[]): State {
     case 'idle-close':
       return p.t === 'open' ? closeGracefully(s, { by: 'client', category: 'client', then: 'idle' }, 1000, 'idle', ctx, fx) : s;
     case 'refreshed':
-      if (p !== input.phase || p.t !== 'refreshing') return s;
+      // The refresh is known by its close (a resume may have given its phase a new deadline).
+      if (p.t !== 'refreshing' || input.phase.t !== 'refreshing' || p.close !== input.phase.close) return s;
       return input.error ? stopRefresh(s, p.close, input.error, ctx, fx) : attempt(s, ctx, fx);
     case 'patch':
       return patch(s, input.patch);

@@ -21,18 +21,28 @@ export interface LifecycleFlags {
 /** After a bfcache restore or a resume, the browser may still drop the old socket (1006): that is not a failure for this long. */
 export const RESTORE_WINDOW_MS = 3000;
 
-/** The default target: this realm's window/document/navigator, read when attaching (never at import). */
+/**
+ * The default target: this realm's window/document/navigator, read when attaching (never at
+ * import). In a worker, online/offline fire at the global scope itself.
+ */
 export const globalTarget = (): LifecycleTarget => {
-  const g = globalThis as { window?: EventTarget; document?: LifecycleTarget['document']; navigator?: { onLine?: boolean } };
-  return { window: g.window, document: g.document, navigator: g.navigator };
+  const g = globalThis as { window?: EventTarget; document?: LifecycleTarget['document']; navigator?: { onLine?: boolean }; addEventListener?: unknown };
+  const scope = typeof g.addEventListener === 'function' ? (globalThis as unknown as EventTarget) : undefined;
+  return { window: g.window ?? scope, document: g.document, navigator: g.navigator };
 };
 
-/** Whether the browser says it is online (true where nobody can tell). */
-export const onlineHint = (target: LifecycleTarget | undefined): boolean => (target ?? globalTarget()).navigator?.onLine !== false;
+/**
+ * Whether the browser says it is online: true where nobody can tell, and where no `online` event
+ * can be heard (an offline hint nobody could ever lift would park the client for good).
+ */
+export const onlineHint = (target: LifecycleTarget | undefined): boolean => {
+  const t = target ?? globalTarget();
+  return typeof t.window?.addEventListener !== 'function' || t.navigator?.onLine !== false;
+};
 
 /**
  * Attaches the enabled listeners and returns the function that removes every one of them.
- * Targets that do not exist (SSR, workers, Node) are skipped.
+ * Targets that do not exist (SSR, Node, a worker's document) are skipped.
  */
 export function attachLifecycle(target: LifecycleTarget, flags: LifecycleFlags, signal: (name: string, persisted?: boolean) => void): () => void {
   const undo: (() => void)[] = [];
@@ -93,12 +103,14 @@ export function reduceSignal(s: State, input: Input, ctx: Ctx, fx: Effect[]): St
       // Chromium drops sockets of a frozen page at resume (close 1006 right after): like a
       // back/forward-cache restore, that is not a failure; reconnect quietly and at once.
       s = { ...s, frozen: false, quietUntil: ctx.now + RESTORE_WINDOW_MS };
-      return p.t === 'suspended' ? attempt(s, ctx, fx) : s;
+      return p.t === 'suspended' ? attempt(s, ctx, fx) : rearm(s, ctx);
     case 'pagehide':
       // Our own closing handshake: finish it now as what it was (a stop, or a lazy idle close).
+      // A lazy idle close ends suspended, not idle: a send queued or a handler added meanwhile
+      // would otherwise open a socket as the page goes into the cache; the restore connects.
       if (p.t === 'closing') {
         fx.push({ type: 'end', sock: p.sock, detach: true });
-        return finalize(s, 1006, '', false, p.how, ctx, fx);
+        return finalize(s, 1006, '', false, p.how.then === 'idle' ? { ...p.how, then: 'suspend' } : p.how, ctx, fx);
       }
       if ((p.t === 'connecting' && p.sock) || p.t === 'open') {
         return endNow(s, { by: 'browser', category: 'suspended', then: 'suspend', code: 1000, reason: 'page hidden' }, ctx, fx);
@@ -108,11 +120,23 @@ export function reduceSignal(s: State, input: Input, ctx: Ctx, fx: Effect[]): St
       return p.t === 'connecting' || p.t === 'waiting' ? park(s, 'suspended') : s;
     case 'pageshow':
       if (!input.persisted) return s;
-      s = { ...s, quietUntil: ctx.now + RESTORE_WINDOW_MS };
+      s = rearm({ ...s, quietUntil: ctx.now + RESTORE_WINDOW_MS }, ctx);
       return p.t === 'suspended' ? attempt(s, ctx, fx) : probe();
     default:
       return s;
   }
+}
+
+/**
+ * A refresh() or our closing handshake under way when the page froze (or went into the
+ * back/forward cache, where no JS runs) gets its whole timeout again from the resume: the time
+ * the page sat still is not time it had (its answer is only read after the resume), and running
+ * out stops the client for good (refresh) or reports a close timeout that did not happen.
+ */
+function rearm(s: State, ctx: Ctx): State {
+  const p = s.phase;
+  if (p.t === 'refreshing') return { ...s, phase: { ...p, until: ctx.now + ctx.cfg.refreshTimeout } };
+  return p.t === 'closing' ? { ...s, phase: { ...p, until: ctx.now + ctx.cfg.closeTimeout } } : s;
 }
 
 /** The lifecycle feature. */
@@ -132,8 +156,20 @@ export function lifecycle<Incoming = unknown, Outgoing = unknown>(options: Lifec
         provides: { online: !flags.network || onlineHint(flags.target) },
         reduce: reduceSignal,
         changed(next) {
-          if (next.active && !detach) detach = attachLifecycle(flags.target ?? globalTarget(), flags, (name, persisted) => ctx.dispatch({ type: 'signal', name, persisted }));
-          else if (!next.active) off();
+          if (next.active && !detach) {
+            const target = flags.target ?? globalTarget();
+            // The network may have come or gone unheard: while nobody listened (inactive), or
+            // while the page was frozen or cached. Then the hint says what happened.
+            const sync = () => {
+              const online = onlineHint(target);
+              if (flags.network && online !== ctx.snapshot().online) ctx.dispatch({ type: 'signal', name: online ? 'online' : 'offline' });
+            };
+            detach = attachLifecycle(target, flags, (name, persisted) => {
+              ctx.dispatch({ type: 'signal', name, persisted });
+              if (name === 'resume' || name === 'pageshow') sync();
+            });
+            sync();
+          } else if (!next.active) off();
         },
         dispose: off,
       };

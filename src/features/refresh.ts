@@ -29,7 +29,8 @@ export function refresh<Incoming = unknown, Outgoing = unknown>(fn: (close: Clos
         provides: { refresh: { timeout, max } },
         changed(next, prev) {
           const phase = next.phase;
-          if (phase.t !== 'refreshing' || phase === prev.phase) return;
+          // One call per refresh, known by its close (a resume re-arms the phase's deadline).
+          if (phase.t !== 'refreshing' || (prev.phase.t === 'refreshing' && prev.phase.close === phase.close)) return;
           Promise.resolve()
             .then(() => fn(phase.close))
             .then(

@@ -51,10 +51,10 @@ export function useWebSocket<Incoming = RawMessage, Outgoing = unknown, Selected
   options: UseWebSocketOptions<Incoming, Selected> = {},
 ): UseWebSocketResult<Incoming, Outgoing, Selected> {
   const { key, grace, select, equals = Object.is, onMessage, lastMessage: keepLast = false } = options;
-  const effective = useStableProviders(target);
-  const id = keyOf(effective, { key });
+  const [effective, keyed] = useStableProviders(target);
+  const id = keyOf(keyed, { key });
   // The source is identified by its key, not by the options object's identity.
-  const source = useMemo(() => toSource(effective, { key, grace }), [id, grace]);
+  const source = useMemo(() => toSource(effective, { key: id, grace }), [id, grace]);
 
   // Latest refs, set before any effect: the handler and the source the functions act on.
   const handler = useRef(onMessage);
@@ -65,7 +65,8 @@ export function useWebSocket<Incoming = RawMessage, Outgoing = unknown, Selected
   });
   // On unmount (or StrictMode's simulated one) the connection waits out the grace period; when the
   // component moved to another connection, the old one is released at once.
-  const release = (lease: { release(grace?: number): void }) => lease.release(current.current === source ? undefined : 0);
+  // (A new source under the same key, e.g. after a `grace` change, is not a move.)
+  const release = (lease: { release(grace?: number): void }) => lease.release(current.current.key === source.key ? undefined : 0);
 
   const subscribe = useCallback(
     (onChange: () => void) => {
@@ -112,10 +113,13 @@ export function useWebSocket<Incoming = RawMessage, Outgoing = unknown, Selected
 
 /**
  * An inline `url`/`protocols` provider is a new function on every render. Give the component one
- * stable provider that calls the latest one, so its key (and its connection) stays put.
+ * stable provider that calls the latest one, so its key (and its connection) stays put. The key
+ * is that of the first provider the component passed (the second value returned), so components
+ * passing the same provider function share one connection.
  */
-function useStableProviders<Incoming, Outgoing>(target: Target<Incoming, Outgoing>): Target<Incoming, Outgoing> {
+function useStableProviders<Incoming, Outgoing>(target: Target<Incoming, Outgoing>): [Target<Incoming, Outgoing>, Target<Incoming, Outgoing>] {
   const providers = useRef<Pick<ClientOptions<Incoming, Outgoing>, 'url' | 'protocols'>>({ url: '' });
+  const first = useRef<Pick<ClientOptions<Incoming, Outgoing>, 'url' | 'protocols'>>({ url: '' });
   const stable = useMemo(
     () => ({
       url: () => (providers.current.url as () => string | URL | Promise<string | URL>)(),
@@ -126,12 +130,15 @@ function useStableProviders<Incoming, Outgoing>(target: Target<Incoming, Outgoin
   useInsertionEffect(() => {
     if (!isClient(target)) providers.current = { url: target.url, protocols: target.protocols };
   });
-  if (isClient(target) || (typeof target.url !== 'function' && typeof target.protocols !== 'function')) return target;
-  return {
-    ...target,
-    url: typeof target.url === 'function' ? stable.url : target.url,
-    protocols: typeof target.protocols === 'function' ? stable.protocols : target.protocols,
-  };
+  if (isClient(target) || (typeof target.url !== 'function' && typeof target.protocols !== 'function')) return [target, target];
+  const seen = first.current;
+  if (typeof target.url === 'function' && typeof seen.url !== 'function') seen.url = target.url;
+  if (typeof target.protocols === 'function' && typeof seen.protocols !== 'function') seen.protocols = target.protocols;
+  const pick = <K extends 'url' | 'protocols'>(k: K, fn: unknown) => (typeof target[k] === 'function' ? fn : target[k]) as ClientOptions<Incoming, Outgoing>[K];
+  return [
+    { ...target, url: pick('url', stable.url), protocols: pick('protocols', stable.protocols) },
+    { ...target, url: pick('url', seen.url), protocols: pick('protocols', seen.protocols) },
+  ];
 }
 
 /** Listens for messages while `listen`; keeps the last one in state when `keep`. */
