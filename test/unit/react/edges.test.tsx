@@ -1,3 +1,7 @@
+/**
+ * The React hook's sharing rules at their edges: components passing the same url provider share
+ * one connection, and a grace change alone keeps it.
+ */
 import { act, cleanup, render } from '@testing-library/react';
 import { StrictMode } from 'react';
 import { afterEach, beforeEach, expect, test, vi } from 'vitest';

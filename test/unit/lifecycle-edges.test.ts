@@ -1,3 +1,8 @@
+/**
+ * The browser lifecycle at its edges: a refresh or closing handshake under way when the page froze
+ * or entered the back/forward cache, the online hint read again on attach and at resume, workers,
+ * and a lazy idle close racing pagehide.
+ */
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { signals } from '../support/probes';
 import { settle, setup } from '../support/unit-client';
